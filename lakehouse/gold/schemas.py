@@ -1,0 +1,64 @@
+"""Gold table models: the business metrics."""
+
+import pyspark.sql.types as T
+from pandera.pyspark import DataFrameModel, Field
+
+from lakehouse.schema_types import REVENUE
+
+
+class DailySales(DataFrameModel):
+    dt: T.DateType() = Field(nullable=False, description="Landing day")
+    category: T.StringType() = Field(nullable=False, description="Product category")
+    channel: T.StringType() = Field(nullable=False, description="Sales channel")
+    orders: T.LongType() = Field(nullable=False, ge=0, description="Distinct orders")
+    units: T.LongType() = Field(nullable=False, ge=0, description="Units sold")
+    revenue: REVENUE = Field(nullable=False, ge=0, description="Revenue")
+    customers: T.LongType() = Field(nullable=False, ge=0, description="Distinct customers")
+
+
+class SalesRolling7d(DataFrameModel):
+    dt: T.DateType() = Field(nullable=False, description="Last day of the 7-day window")
+    orders: T.LongType() = Field(nullable=False, ge=0, description="Orders on dt")
+    revenue: REVENUE = Field(nullable=False, ge=0, description="Revenue on dt")
+    days_in_window: T.IntegerType() = Field(nullable=False, ge=1, le=7, description="Days with data among the 7")
+    orders_7d_total: T.LongType() = Field(nullable=False, ge=0, description="Orders over the 7 days ending on dt")
+    revenue_7d_total: REVENUE = Field(nullable=False, ge=0, description="Revenue over the 7 days ending on dt")
+    avg_daily_orders_7d: T.DoubleType() = Field(nullable=False, description="orders_7d_total / days_in_window")
+    avg_daily_revenue_7d: T.DoubleType() = Field(nullable=False, description="revenue_7d_total / days_in_window")
+    orders_growth_vs_7d_avg: T.DoubleType() = Field(nullable=True, description="orders / avg_daily_orders_7d - 1")
+    revenue_growth_vs_7d_avg: T.DoubleType() = Field(nullable=True, description="revenue / avg_daily_revenue_7d - 1")
+
+
+class CustomerRfm(DataFrameModel):
+    dt: T.DateType() = Field(nullable=False, description="As-of day; the window is the 30 days ending on it")
+    customer_id: T.StringType() = Field(nullable=False, description="Customer business key")
+    country: T.StringType() = Field(nullable=True, description="Customer country")
+    recency_days: T.IntegerType() = Field(nullable=False, ge=0, description="Days since the last order")
+    frequency: T.LongType() = Field(nullable=False, ge=1, description="Orders in the window")
+    monetary: REVENUE = Field(nullable=False, ge=0, description="Revenue in the window")
+    avg_order_value: T.DoubleType() = Field(nullable=False, ge=0, description="monetary / frequency")
+    r_score: T.IntegerType() = Field(nullable=False, ge=1, le=5, description="Recency quintile, 5 = most recent")
+    f_score: T.IntegerType() = Field(nullable=False, ge=1, le=5, description="Frequency quintile, 5 = most frequent")
+    m_score: T.IntegerType() = Field(nullable=False, ge=1, le=5, description="Monetary quintile, 5 = highest spend")
+    segment: T.StringType() = Field(nullable=False, description="champions, loyal, potential, at_risk or hibernating")
+
+
+class ProductPerformance(DataFrameModel):
+    dt: T.DateType() = Field(nullable=False, description="Landing day")
+    product_id: T.StringType() = Field(nullable=False, description="Product business key")
+    product_name: T.StringType() = Field(nullable=True, description="Display name")
+    category: T.StringType() = Field(nullable=False, description="Product category")
+    orders: T.LongType() = Field(nullable=False, ge=0, description="Distinct orders")
+    units: T.LongType() = Field(nullable=False, ge=0, description="Units sold")
+    revenue: REVENUE = Field(nullable=False, ge=0, description="Revenue")
+    category_revenue_share: T.DoubleType() = Field(nullable=False, ge=0, le=1, description="Share of its category's revenue that day")
+    rank_in_category: T.IntegerType() = Field(nullable=False, ge=1, description="1 = best seller of its category that day")
+
+
+class WebErrorRateHourly(DataFrameModel):
+    dt: T.DateType() = Field(nullable=False, description="Landing day")
+    event_hour: T.TimestampType() = Field(nullable=False, description="Hour (UTC)")
+    requests: T.LongType() = Field(nullable=False, ge=0, description="Requests in the hour")
+    server_errors: T.LongType() = Field(nullable=False, ge=0, description="Requests with status >= 500")
+    client_errors: T.LongType() = Field(nullable=False, ge=0, description="Requests with status 400-499")
+    error_rate: T.DoubleType() = Field(nullable=False, ge=0, le=1, description="server_errors / requests")
