@@ -13,9 +13,15 @@ from lakehouse.schema_types import MONEY
 class Lineage(DataFrameModel):
     """Where each row came from. Every bronze and quarantine table carries these columns."""
 
-    source_file: T.StringType() = Field(nullable=False, alias="_source_file", description="Landing-zone file the row was read from")
-    line_number: T.LongType() = Field(nullable=False, alias="_line_number", description="1-based line number in that file")
-    ingested_at: T.TimestampType() = Field(nullable=False, alias="_ingested_at", description="When the bronze run read the file (UTC)")
+    source_file: T.StringType() = Field(
+        nullable=False, alias="_source_file", description="Landing-zone file the row was read from"
+    )
+    line_number: T.LongType() = Field(
+        nullable=False, alias="_line_number", description="1-based line number in that file"
+    )
+    ingested_at: T.TimestampType() = Field(
+        nullable=False, alias="_ingested_at", description="When the bronze run read the file (UTC)"
+    )
     run_id: T.StringType() = Field(nullable=False, alias="_run_id", description="Dagster run that ingested the row")
     dt: T.DateType() = Field(nullable=False, description="Landing day: the partition the file arrived in")
 
@@ -24,7 +30,9 @@ class Quarantine(Lineage):
     """Rows that could not enter a table, kept verbatim with the reason, so nothing is lost."""
 
     raw_record: T.StringType() = Field(nullable=False, description="The raw line (bronze) or the row as JSON (silver)")
-    reason: T.StringType() = Field(nullable=False, description="Why the row was rejected; several reasons are joined by '; '")
+    reason: T.StringType() = Field(
+        nullable=False, description="Why the row was rejected; several reasons are joined by '; '"
+    )
 
 
 class BronzeOrders(Lineage):
@@ -35,7 +43,9 @@ class BronzeOrders(Lineage):
     unit_price: MONEY = Field(nullable=False, description="Price per unit, as sent (may be negative)")
     channel: T.StringType() = Field(nullable=True, description="Sales channel: web, mobile or store")
     order_ts: T.TimestampType() = Field(nullable=False, description="When the order was placed (UTC)")
-    updated_at: T.TimestampType() = Field(nullable=False, description="Last change in the source system; the latest version wins")
+    updated_at: T.TimestampType() = Field(
+        nullable=False, description="Last change in the source system; the latest version wins"
+    )
 
 
 class BronzeCustomers(Lineage):

@@ -51,8 +51,12 @@ class ProductPerformance(DataFrameModel):
     orders: T.LongType() = Field(nullable=False, ge=0, description="Distinct orders")
     units: T.LongType() = Field(nullable=False, ge=0, description="Units sold")
     revenue: REVENUE = Field(nullable=False, ge=0, description="Revenue")
-    category_revenue_share: T.DoubleType() = Field(nullable=False, ge=0, le=1, description="Share of its category's revenue that day")
-    rank_in_category: T.IntegerType() = Field(nullable=False, ge=1, description="1 = best seller of its category that day")
+    category_revenue_share: T.DoubleType() = Field(
+        nullable=False, ge=0, le=1, description="Share of its category's revenue that day"
+    )
+    rank_in_category: T.IntegerType() = Field(
+        nullable=False, ge=1, description="1 = best seller of its category that day"
+    )
 
 
 class WebErrorRateHourly(DataFrameModel):

@@ -17,8 +17,12 @@ class SilverOrders(DataFrameModel):
     order_ts: T.TimestampType() = Field(nullable=False, description="When the order was placed (UTC)")
     order_date: T.DateType() = Field(nullable=False, description="UTC day of order_ts")
     order_hour: T.IntegerType() = Field(nullable=False, ge=0, le=23, description="UTC hour of order_ts")
-    day_of_week: T.IntegerType() = Field(nullable=False, ge=1, le=7, description="ISO day of week of order_ts, 1 = Monday")
-    is_late: T.BooleanType() = Field(nullable=False, description="Placed before the landing day: counted on the day it arrived")
+    day_of_week: T.IntegerType() = Field(
+        nullable=False, ge=1, le=7, description="ISO day of week of order_ts, 1 = Monday"
+    )
+    is_late: T.BooleanType() = Field(
+        nullable=False, description="Placed before the landing day: counted on the day it arrived"
+    )
     category: T.StringType() = Field(nullable=False, description="Product category (from silver products)")
     product_name: T.StringType() = Field(nullable=True, description="Product name (from silver products)")
     customer_country: T.StringType() = Field(nullable=True, description="Customer country (from silver customers)")

@@ -1,0 +1,58 @@
+"""Parse a raw file's content with the bronze parser and return its outcome per line, for readable assertions."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyspark.sql.functions as F
+import pyspark.sql.types as T
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.bronze.parsing import ParsedSource, parse_source
+from lakehouse.landing.reader import LINES_SCHEMA, iter_lines
+from lakehouse.raw.formats import CSV_SOURCES
+
+DAY = date(2024, 1, 15)
+INGESTED_AT = datetime(2024, 1, 16, 2, 0, tzinfo=UTC)
+RUN_ID = "run-1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    parsed: ParsedSource
+    bronze: dict[int, dict[str, Any]]
+    """Bronze rows by line number, lineage dropped, timestamps as UTC ISO strings."""
+    reasons: dict[int, str]
+    """Quarantine reason by line number."""
+
+
+def lines_frame(spark: SparkSession, source: str, content: bytes, file: str = "raw/file") -> DataFrame:
+    """The landing reader's rows for ``content``, without files or the data source: same line rules."""
+    rows = [
+        (file, number, text, header, DAY, invalid)
+        for number, text, header, invalid in iter_lines(content, source in CSV_SOURCES)
+    ]
+    return spark.createDataFrame(rows, LINES_SCHEMA)
+
+
+def parse(spark: SparkSession, source: str, content: bytes) -> Outcome:
+    parsed = parse_source(lines_frame(spark, source, content), source, run_id=RUN_ID, ingested_at=INGESTED_AT)
+    bronze = {
+        row["_line_number"]: {k: v for k, v in row.asDict().items() if not k.startswith("_") and k != "dt"}
+        for row in _timestamps_as_text(parsed.bronze).collect()
+    }
+    reasons = {row["_line_number"]: row["reason"] for row in parsed.quarantine.collect()}
+    return Outcome(parsed, bronze, reasons)
+
+
+def _timestamps_as_text(frame: DataFrame) -> DataFrame:
+    # Collected timestamps become naive datetimes in the test process's local zone; text in the session zone
+    # (UTC, set by build_spark_session) says exactly which instant was stored.
+    return frame.select(
+        *[
+            F.date_format(field.name, "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").alias(field.name)
+            if isinstance(field.dataType, T.TimestampType)
+            else F.col(field.name)
+            for field in frame.schema.fields
+        ]
+    )
