@@ -72,5 +72,5 @@ class SilverWebLogs(DataFrameModel):
     customer_id: T.StringType() = Field(nullable=True, description="Signed-in customer, if any")
     browser: T.StringType() = Field(nullable=False, description="Browser family parsed from the user agent")
     os: T.StringType() = Field(nullable=False, description="Operating system parsed from the user agent")
-    device: T.StringType() = Field(nullable=False, description="desktop, mobile, tablet or bot")
+    device: T.StringType() = Field(nullable=False, description="desktop, mobile, tablet, bot or other")
     dt: T.DateType() = Field(nullable=False, description="Landing day")

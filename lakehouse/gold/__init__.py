@@ -1,0 +1,1 @@
+"""Gold layer: business metrics computed from silver."""

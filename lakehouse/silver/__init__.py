@@ -1,0 +1,1 @@
+"""Silver layer: clean, deduplicated, PII-free entities."""

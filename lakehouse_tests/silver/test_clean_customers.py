@@ -1,0 +1,70 @@
+"""Silver customers: latest version per customer, PII hashed with the salt or dropped (docs/design.md)."""
+
+import hashlib
+
+import pytest
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.bronze.schemas import BronzeCustomers
+from lakehouse.silver.schemas import SilverCustomers
+from lakehouse.silver.transforms import clean_customers
+from lakehouse_tests.silver.builders import DAY, NEXT_DAY, Row, bronze_customer, frame, utc
+
+SALT = "pepper-1"
+
+
+def _clean(spark: SparkSession, rows: list[Row], salt: str = SALT) -> DataFrame:
+    return clean_customers(frame(spark, BronzeCustomers, rows), salt)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_latest_version_of_a_customer_wins_within_each_day(spark: SparkSession) -> None:
+    customers = _clean(
+        spark,
+        [
+            bronze_customer("C1", country="GB", updated_at=utc(DAY, 1), line=1),
+            bronze_customer("C1", country="IE", updated_at=utc(DAY, 5), line=2),
+            bronze_customer("C1", country="FR", updated_at=utc(DAY, 3), line=3),
+            bronze_customer("C1", country="DE", updated_at=utc(NEXT_DAY, 1), dt=NEXT_DAY),
+        ],
+    )
+    assert sorted((row["dt"], row["country"]) for row in customers.collect()) == [(DAY, "IE"), (NEXT_DAY, "DE")]
+
+
+def test_email_and_phone_are_salted_sha256_of_their_normalised_values(spark: SparkSession) -> None:
+    [row] = _clean(spark, [bronze_customer(email="  Alice@Example.COM ", phone="+44 (20) 7946-0000")]).collect()
+    assert row["email_hash"] == _sha256(SALT + "alice@example.com")
+    assert row["phone_hash"] == _sha256(SALT + "442079460000")
+
+
+def test_a_different_salt_gives_a_different_hash(spark: SparkSession) -> None:
+    [one] = _clean(spark, [bronze_customer()], salt="salt-a").collect()
+    [other] = _clean(spark, [bronze_customer()], salt="salt-b").collect()
+    assert one["email_hash"] != other["email_hash"]
+    assert one["phone_hash"] != other["phone_hash"]
+
+
+def test_missing_or_empty_contact_details_hash_to_null(spark: SparkSession) -> None:
+    rows = [bronze_customer("C1", email=None, phone=None), bronze_customer("C2", email="  ", phone="n/a")]
+    hashes = {row["customer_id"]: (row["email_hash"], row["phone_hash"]) for row in _clean(spark, rows).collect()}
+    assert hashes == {"C1": (None, None), "C2": (None, None)}
+
+
+def test_no_personal_data_survives_anywhere_in_the_output(spark: SparkSession) -> None:
+    customers = _clean(spark, [bronze_customer(email="alice@example.com", phone="+44 20 7946 0000")])
+    values = " ".join(str(value) for row in customers.collect() for value in row)
+    for pii in ("alice@example.com", "7946", "Alice", "Liddell", "Rabbit Hole", "OX1 1AA"):
+        assert pii not in values
+    assert not {"first_name", "last_name", "email", "phone", "street", "postcode"} & set(customers.columns)
+
+
+def test_an_empty_salt_is_refused(spark: SparkSession) -> None:
+    with pytest.raises(ValueError, match="pii_salt"):
+        _clean(spark, [bronze_customer()], salt="")
+
+
+def test_output_has_the_exact_schema_of_the_model(spark: SparkSession) -> None:
+    assert _clean(spark, [bronze_customer()]).schema == SilverCustomers.to_structtype()
