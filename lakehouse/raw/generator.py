@@ -494,13 +494,15 @@ def _customers_file(day: date, config: GeneratorConfig, master: _MasterData) -> 
     for i, record in enumerate(records):
         kind = dirty.get(i)
         if kind == "duplicate_customer":
-            # A second, newer version of another customer: the export caught a change twice.
+            # A second, newer version of another customer: the export caught a change twice. It comes in addition
+            # to this slot's customer, so the snapshot still holds every customer.
             original = _earlier_clean_slot(rng, i, dirty)
             if original is not None:
                 base = records[original]
                 newer = datetime.fromisoformat(base["updated_at"]) + timedelta(hours=rng.randrange(1, 48))
                 email = base["contact"]["email"].replace("@", f".{rng.randrange(10, 99)}@")
-                record = {**base, "contact": {**base["contact"], "email": email}, "updated_at": _iso(newer)}
+                duplicate = {**base, "contact": {**base["contact"], "email": email}, "updated_at": _iso(newer)}
+                lines.append(json.dumps(duplicate, ensure_ascii=False))
         elif kind == "missing_nested_object":
             missing = rng.choice(("name", "contact", "address"))
             record = {key: value for key, value in record.items() if key != missing}

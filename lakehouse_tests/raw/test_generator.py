@@ -183,6 +183,16 @@ def test_the_server_error_rate_varies_by_hour(clean_day: Files) -> None:
     assert max(rates) > 4 * min(rates)
 
 
+def test_a_duplicated_customer_version_does_not_push_another_customer_out_of_the_snapshot() -> None:
+    config = GeneratorConfig(customers=50, dirt_rate=0.1)
+    parsed = [record for _, record in json_records(generate_day(DAY, config)["customers"])]
+    ids = [record["customer_id"] for record in parsed if record is not None]
+    truncated = sum(record is None for record in parsed)
+    assert len(ids) > len(set(ids)), "the dirt must include a duplicated customer"
+    # Only the customers whose line is cut off (another dirt kind) are missing from the snapshot.
+    assert len(set(ids)) == 50 - truncated
+
+
 def test_land_day_writes_one_file_per_source_in_the_dt_layout(tmp_path: Path) -> None:
     config = GeneratorConfig(orders_per_day=60, customers=10, products=5, web_logs_per_day=40)
     landed = land_day(tmp_path.as_uri(), DAY, config)
@@ -191,9 +201,10 @@ def test_land_day_writes_one_file_per_source_in_the_dt_layout(tmp_path: Path) ->
     assert files == sorted(f"raw/{source}/dt=2024-01-15/{FILE_NAMES[source]}" for source in SOURCES)
     by_source = {file.source: file for file in landed}
     assert by_source["orders"].uri == f"{tmp_path.as_uri()}/raw/orders/dt=2024-01-15/orders.csv"
+    # A duplicated customer version comes on top of the snapshot, which still holds every customer.
     assert {file.source: file.records for file in landed} == {
         "orders": 60,
-        "customers": 10,
+        "customers": 11,
         "products": 5,
         "web_logs": 40,
     }
