@@ -1,0 +1,57 @@
+# lakehouse: every command a user or CI needs. Each target installs what it uses.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STATE := $(CURDIR)/.lakehouse
+
+# The embedded default: everything under .lakehouse/ (landing zone, Delta warehouse, Dagster's SQLite storage).
+export LAKEHOUSE_ROOT ?= $(STATE)
+export DAGSTER_HOME ?= $(STATE)/dagster
+# The PII salt is a secret: take it from the environment, else from a per-checkout file made once (mode 600).
+SALT_FILE := $(STATE)/pii_salt
+WITH_SALT = LAKEHOUSE_PII_SALT="$${LAKEHOUSE_PII_SALT:-$$(cat $(SALT_FILE))}"
+
+DAYS ?= 7
+
+.PHONY: install run summary dev test lint format clean
+
+install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml $(SALT_FILE)
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==0.13.9; }
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
+
+$(SALT_FILE):
+	mkdir -p $(STATE) && (umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@)
+
+## run: generate raw data and materialize bronze → silver → gold for the last $(DAYS) days, then print every table
+run: install
+	$(WITH_SALT) $(BIN)/lakehouse run --days $(DAYS)
+
+## summary: print layer, partitions, rows and Delta version of every table
+summary: install
+	$(BIN)/lakehouse summary
+
+## dev: the Dagster UI on http://127.0.0.1:3000 (asset graph, materialize a day, backfill a range)
+dev: install
+	$(WITH_SALT) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## test: the whole test suite
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check lakehouse lakehouse_tests
+	$(BIN)/ruff format --check lakehouse lakehouse_tests
+
+format: install
+	$(BIN)/ruff format lakehouse lakehouse_tests
+	$(BIN)/ruff check --fix lakehouse lakehouse_tests
+
+clean:
+	rm -rf $(STATE)

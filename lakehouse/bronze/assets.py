@@ -1,0 +1,64 @@
+"""Bronze: each raw source parsed into its typed table, with every unparseable record quarantined."""
+
+from datetime import UTC, datetime
+
+from dagster import AssetExecutionContext, AssetKey, AssetOut, AssetsDefinition, Output, multi_asset
+
+from lakehouse.bronze.parsing import parse_lines, split_parsed
+from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
+from lakehouse.landing import read_landing_lines
+from lakehouse.partitions import daily_partitions, window_dates
+from lakehouse.policies import IO_RETRY_POLICY
+from lakehouse.raw.formats import SOURCES
+from lakehouse.resources.spark import SparkResource
+from lakehouse.resources.warehouse import Warehouse
+from lakehouse.table_metadata import definition_metadata
+
+
+def build_bronze_asset(source: str) -> AssetsDefinition:
+    model = BRONZE_MODELS[source]
+
+    @multi_asset(
+        name=f"bronze_{source}",
+        outs={
+            "table": AssetOut(
+                key=AssetKey(["bronze", source]),
+                description=f"Typed {source} records with lineage columns (_source_file, _line_number, _ingested_at, "
+                "_run_id). Raw records = bronze rows + quarantined rows, per day.",
+                metadata=definition_metadata(model),
+                io_manager_key="delta_io_manager",
+                kinds={"spark", "delta"},
+            ),
+            "quarantine": AssetOut(
+                key=AssetKey(["bronze", f"{source}_quarantine"]),
+                description=f"Raw {source} records that broke the bronze schema, verbatim, with the reason.",
+                metadata=definition_metadata(Quarantine),
+                io_manager_key="delta_io_manager",
+                kinds={"spark", "delta"},
+            ),
+        },
+        deps=[AssetKey(["raw", source])],
+        partitions_def=daily_partitions,
+        group_name="bronze",
+        retry_policy=IO_RETRY_POLICY,
+    )
+    def bronze_asset(context: AssetExecutionContext, spark: SparkResource, warehouse: Warehouse):
+        lines = read_landing_lines(
+            spark.session,
+            warehouse.root_uri,
+            source,
+            window_dates(context.partition_time_window),
+            warehouse.storage_options,
+        )
+        # Checkpointed so that the two outputs below split one parse instead of parsing the files twice.
+        parsed = parse_lines(lines, source, run_id=context.run.run_id, ingested_at=datetime.now(UTC)).localCheckpoint()
+        table, quarantine = split_parsed(parsed)
+        raw_records = parsed.count()
+        yield Output(table, output_name="table", metadata={"raw_records": raw_records})
+        yield Output(quarantine, output_name="quarantine", metadata={"raw_records": raw_records})
+
+    bronze_asset.__doc__ = f"Parses raw {source} lines into bronze.{source} and bronze.{source}_quarantine."
+    return bronze_asset
+
+
+bronze_assets = [build_bronze_asset(source) for source in SOURCES]

@@ -1,0 +1,59 @@
+"""Everything Dagster loads: assets, jobs, the schedule and the resources. Policies are applied here, once."""
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    EnvVar,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    in_process_executor,
+)
+
+from lakehouse.bronze.assets import bronze_assets
+from lakehouse.gold.assets import gold_assets
+from lakehouse.policies import SINGLE_RUN_BACKFILL
+from lakehouse.raw.assets import landing_generator
+from lakehouse.resources.delta_io import DeltaTableIOManager
+from lakehouse.resources.pii import PiiPolicy
+from lakehouse.resources.spark import SparkResource
+from lakehouse.resources.warehouse import Warehouse
+from lakehouse.silver.assets import silver_assets
+
+all_assets = [
+    asset.with_attributes(backfill_policy=SINGLE_RUN_BACKFILL)
+    for asset in [landing_generator, *bronze_assets, *silver_assets, *gold_assets]
+]
+
+medallion = AssetSelection.groups("bronze", "silver", "gold")
+
+daily_lakehouse_job = define_asset_job(
+    name="daily_lakehouse",
+    selection=medallion,
+    description="Bronze → silver → gold for the files that landed. The production job: it never generates data.",
+)
+
+demo_job = define_asset_job(
+    name="demo_lakehouse",
+    selection=AssetSelection.all(),
+    description="Generates demo raw files, then bronze → silver → gold.",
+)
+
+# 02:00 UTC every day, for the previous day: the partition is the day the data describes, not the run day.
+daily_schedule = build_schedule_from_partitioned_job(daily_lakehouse_job, hour_of_day=2, minute_of_hour=0)
+
+spark = SparkResource()
+warehouse = Warehouse()
+
+defs = Definitions(
+    assets=all_assets,
+    jobs=[daily_lakehouse_job, demo_job],
+    schedules=[daily_schedule],
+    resources={
+        "spark": spark,
+        "warehouse": warehouse,
+        "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
+        "pii": PiiPolicy(salt=EnvVar("LAKEHOUSE_PII_SALT")),
+    },
+    # Every step of a run shares one SparkSession: a JVM per step would cost more than the work of a day.
+    executor=in_process_executor,
+)

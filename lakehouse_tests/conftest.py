@@ -1,0 +1,35 @@
+"""Shared fixtures. One SparkSession for the whole test process: a JVM costs seconds to start."""
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from dagster import DagsterInstance
+from pyspark.sql import SparkSession
+
+from lakehouse.spark_session import build_spark_session
+from lakehouse_tests.harness import LakehouseUnderTest
+
+# PySpark hands timestamps to Python as naive datetimes in the *process's* time zone; the session computes in UTC.
+# Running the tests in UTC makes the values the tests compare the values the tables hold.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    session = build_spark_session(
+        master="local[2]",
+        app_name="lakehouse-tests",
+        conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2"},
+    )
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def lakehouse(tmp_path, spark) -> Iterator[LakehouseUnderTest]:
+    """A fresh warehouse and Dagster instance per test; runs share the session's SparkSession."""
+    with DagsterInstance.ephemeral() as instance:
+        yield LakehouseUnderTest(root=tmp_path / "warehouse", instance=instance)
