@@ -41,10 +41,17 @@ def build_spark_session(
     return spark
 
 
+_REGISTERED_FLAG = "lakehouse.dataSources.registered"
+
+
 def register_data_sources(spark: SparkSession) -> None:
+    """Register our data sources once per session (re-registering makes Spark warn on every resource setup)."""
+    if spark.conf.get(_REGISTERED_FLAG, "false") == "true":
+        return
     # Imported here so that importing this module does not pull in deltalake for callers that only build a session.
     from lakehouse.delta.datasource import DeltaDataSource
     from lakehouse.landing.reader import LandingLinesDataSource
 
     spark.dataSource.register(DeltaDataSource)
     spark.dataSource.register(LandingLinesDataSource)
+    spark.conf.set(_REGISTERED_FLAG, "true")

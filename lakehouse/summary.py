@@ -47,6 +47,9 @@ def format_summary(summaries: list[TableSummary]) -> str:
     header = ("layer", "table", "partitions", "rows", "delta version")
     rows = [(s.layer, s.table, s.partition_span, f"{s.rows:,}", str(s.version)) for s in summaries]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in [header, *rows]]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
