@@ -6,6 +6,7 @@ The scheduled and cron paths use Dagster's own CLI (see the README); this comman
 import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from dagster import DagsterInstance
 
@@ -19,6 +20,15 @@ PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 def _default_range(days: int) -> tuple[date, date]:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     return yesterday - timedelta(days=days - 1), yesterday
+
+
+def _requested_range(parser: argparse.ArgumentParser, args: argparse.Namespace, default_days: int) -> tuple[date, date]:
+    """``--from``/``--to`` as given, each defaulting to the last ``default_days`` complete days."""
+    first, last = _default_range(default_days)
+    first, last = args.first or first, args.last or last
+    if first > last:
+        parser.error(f"--from {first} is after --to {last}")
+    return first, last
 
 
 def run(first: date, last: date, job_name: str) -> bool:
@@ -58,16 +68,22 @@ def main(argv: list[str] | None = None) -> int:
         help="demo_lakehouse (generates raw data) or daily_lakehouse (uses the files that landed)",
     )
     commands.add_parser("summary", help="print layer, partitions, rows and Delta version of every table")
+    report_parser = commands.add_parser("report", help="write the asset check report (HTML) of a date range")
+    report_parser.add_argument("--from", dest="first", type=date.fromisoformat, help="first day (default: 7 days ago)")
+    report_parser.add_argument("--to", dest="last", type=date.fromisoformat, help="last day (default: yesterday)")
+    report_parser.add_argument("--out", type=Path, help="HTML file (default .lakehouse/reports/quality-FROM-TO.html)")
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        first, last = _default_range(args.days)
-        first, last = args.first or first, args.last or last
-        if first > last:
-            parser.error(f"--from {first} is after --to {last}")
+        first, last = _requested_range(parser, args, default_days=args.days)
         succeeded = run(first, last, args.job)
         summary()
         return 0 if succeeded else 1
+    if args.command == "report":
+        from lakehouse.report.command import report
+
+        report(*_requested_range(parser, args, default_days=7), args.out)
+        return 0
     summary()
     return 0
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, AssetKey, AssetOut, AssetsDefinition, Output, multi_asset
 
-from lakehouse.bronze.parsing import parse_lines, split_parsed
+from lakehouse.bronze.parsing import parse_lines, split_parsed, unexpected_columns
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
 from lakehouse.landing import read_landing_lines
 from lakehouse.partitions import daily_partitions, window_dates
@@ -54,7 +54,12 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         parsed = parse_lines(lines, source, run_id=context.run.run_id, ingested_at=datetime.now(UTC)).localCheckpoint()
         table, quarantine = split_parsed(parsed)
         raw_records = parsed.count()
-        yield Output(table, output_name="table", metadata={"raw_records": raw_records})
+        # Extra columns are ignored, not lost silently: the raw files keep them, and the metadata says which.
+        extra = unexpected_columns(parsed)
+        if extra:
+            context.log.warning(f"raw {source} records carry columns bronze ignores: {', '.join(extra)}")
+        metadata = {"raw_records": raw_records, "unexpected_columns": ", ".join(extra) or "(none)"}
+        yield Output(table, output_name="table", metadata=metadata)
         yield Output(quarantine, output_name="quarantine", metadata={"raw_records": raw_records})
 
     bronze_asset.__doc__ = f"Parses raw {source} lines into bronze.{source} and bronze.{source}_quarantine."
