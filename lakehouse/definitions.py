@@ -12,6 +12,7 @@ from dagster import (
 from lakehouse.bronze.assets import bronze_assets
 from lakehouse.gold.assets import gold_assets
 from lakehouse.policies import SINGLE_RUN_BACKFILL
+from lakehouse.quality import QualityThresholds, freshness_checks, freshness_sensor, quality_checks
 from lakehouse.raw.assets import landing_generator
 from lakehouse.resources.delta_io import DeltaTableIOManager
 from lakehouse.resources.pii import PiiPolicy
@@ -46,13 +47,16 @@ warehouse = Warehouse()
 
 defs = Definitions(
     assets=all_assets,
+    asset_checks=[*quality_checks, *freshness_checks],
     jobs=[daily_lakehouse_job, demo_job],
     schedules=[daily_schedule],
+    sensors=[freshness_sensor],
     resources={
         "spark": spark,
         "warehouse": warehouse,
         "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
         "pii": PiiPolicy(salt=EnvVar("LAKEHOUSE_PII_SALT")),
+        "quality": QualityThresholds(),
     },
     # Every step of a run shares one SparkSession: a JVM per step would cost more than the work of a day.
     executor=in_process_executor,

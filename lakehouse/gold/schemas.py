@@ -3,17 +3,24 @@
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
+from lakehouse.bronze.schemas import CUSTOMER_ID, PRODUCT_ID
 from lakehouse.schema_types import REVENUE
+from lakehouse.silver.schemas import SILVER_CHANNELS
+
+RFM_SEGMENTS = ["champions", "loyal", "potential", "at_risk", "hibernating"]
 
 
 class DailySales(DataFrameModel):
     dt: T.DateType() = Field(nullable=False, description="Landing day")
     category: T.StringType() = Field(nullable=False, description="Product category")
-    channel: T.StringType() = Field(nullable=False, description="Sales channel")
+    channel: T.StringType() = Field(nullable=False, isin=SILVER_CHANNELS, description="Sales channel")
     orders: T.LongType() = Field(nullable=False, ge=0, description="Distinct orders")
     units: T.LongType() = Field(nullable=False, ge=0, description="Units sold")
     revenue: REVENUE = Field(nullable=False, ge=0, description="Revenue")
     customers: T.LongType() = Field(nullable=False, ge=0, description="Distinct customers")
+
+    class Config:
+        unique = ["dt", "category", "channel"]
 
 
 class SalesRolling7d(DataFrameModel):
@@ -28,10 +35,13 @@ class SalesRolling7d(DataFrameModel):
     orders_growth_vs_7d_avg: T.DoubleType() = Field(nullable=True, description="orders / avg_daily_orders_7d - 1")
     revenue_growth_vs_7d_avg: T.DoubleType() = Field(nullable=True, description="revenue / avg_daily_revenue_7d - 1")
 
+    class Config:
+        unique = ["dt"]
+
 
 class CustomerRfm(DataFrameModel):
     dt: T.DateType() = Field(nullable=False, description="As-of day; the window is the 30 days ending on it")
-    customer_id: T.StringType() = Field(nullable=False, description="Customer business key")
+    customer_id: T.StringType() = Field(nullable=False, str_matches=CUSTOMER_ID, description="Customer business key")
     country: T.StringType() = Field(nullable=True, description="Customer country")
     recency_days: T.IntegerType() = Field(nullable=False, ge=0, description="Days since the last order")
     frequency: T.LongType() = Field(nullable=False, ge=1, description="Orders in the window")
@@ -40,12 +50,17 @@ class CustomerRfm(DataFrameModel):
     r_score: T.IntegerType() = Field(nullable=False, ge=1, le=5, description="Recency quintile, 5 = most recent")
     f_score: T.IntegerType() = Field(nullable=False, ge=1, le=5, description="Frequency quintile, 5 = most frequent")
     m_score: T.IntegerType() = Field(nullable=False, ge=1, le=5, description="Monetary quintile, 5 = highest spend")
-    segment: T.StringType() = Field(nullable=False, description="champions, loyal, potential, at_risk or hibernating")
+    segment: T.StringType() = Field(
+        nullable=False, isin=RFM_SEGMENTS, description="champions, loyal, potential, at_risk or hibernating"
+    )
+
+    class Config:
+        unique = ["dt", "customer_id"]
 
 
 class ProductPerformance(DataFrameModel):
     dt: T.DateType() = Field(nullable=False, description="Landing day")
-    product_id: T.StringType() = Field(nullable=False, description="Product business key")
+    product_id: T.StringType() = Field(nullable=False, str_matches=PRODUCT_ID, description="Product business key")
     product_name: T.StringType() = Field(nullable=True, description="Display name")
     category: T.StringType() = Field(nullable=False, description="Product category")
     orders: T.LongType() = Field(nullable=False, ge=0, description="Distinct orders")
@@ -58,6 +73,9 @@ class ProductPerformance(DataFrameModel):
         nullable=False, ge=1, description="1 = best seller of its category that day"
     )
 
+    class Config:
+        unique = ["dt", "product_id"]
+
 
 class WebErrorRateHourly(DataFrameModel):
     dt: T.DateType() = Field(nullable=False, description="Landing day")
@@ -66,3 +84,6 @@ class WebErrorRateHourly(DataFrameModel):
     server_errors: T.LongType() = Field(nullable=False, ge=0, description="Requests with status >= 500")
     client_errors: T.LongType() = Field(nullable=False, ge=0, description="Requests with status 400-499")
     error_rate: T.DoubleType() = Field(nullable=False, ge=0, le=1, description="server_errors / requests")
+
+    class Config:
+        unique = ["dt", "event_hour"]

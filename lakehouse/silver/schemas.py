@@ -3,17 +3,30 @@
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
+from lakehouse.bronze.schemas import CHANNELS, COUNTRY, CUSTOMER_ID, HTTP_METHODS, ORDER_ID, PRODUCT_ID
 from lakehouse.schema_types import MONEY, REVENUE
+
+SILVER_CHANNELS = [*CHANNELS, "unknown"]
+DEVICES = ["desktop", "mobile", "tablet", "bot", "other"]
+SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
 class SilverOrders(DataFrameModel):
-    order_id: T.StringType() = Field(nullable=False, description="Order business key, unique per day")
-    customer_id: T.StringType() = Field(nullable=False, description="Customer who placed the order")
-    product_id: T.StringType() = Field(nullable=False, description="Product ordered (known to the catalog)")
+    order_id: T.StringType() = Field(
+        nullable=False, str_matches=ORDER_ID, description="Order business key, unique per day"
+    )
+    customer_id: T.StringType() = Field(
+        nullable=False, str_matches=CUSTOMER_ID, description="Customer who placed the order"
+    )
+    product_id: T.StringType() = Field(
+        nullable=False, str_matches=PRODUCT_ID, description="Product ordered (known to the catalog)"
+    )
     quantity: T.IntegerType() = Field(nullable=False, ge=1, description="Units ordered")
     unit_price: MONEY = Field(nullable=False, ge=0, description="Price per unit")
     revenue: REVENUE = Field(nullable=False, ge=0, description="quantity x unit_price")
-    channel: T.StringType() = Field(nullable=False, description="web, mobile, store, or 'unknown' when not sent")
+    channel: T.StringType() = Field(
+        nullable=False, isin=SILVER_CHANNELS, description="web, mobile, store, or 'unknown' when not sent"
+    )
     order_ts: T.TimestampType() = Field(nullable=False, description="When the order was placed (UTC)")
     order_date: T.DateType() = Field(nullable=False, description="UTC day of order_ts")
     order_hour: T.IntegerType() = Field(nullable=False, ge=0, le=23, description="UTC hour of order_ts")
@@ -25,7 +38,9 @@ class SilverOrders(DataFrameModel):
     )
     category: T.StringType() = Field(nullable=False, description="Product category (from silver products)")
     product_name: T.StringType() = Field(nullable=True, description="Product name (from silver products)")
-    customer_country: T.StringType() = Field(nullable=True, description="Customer country (from silver customers)")
+    customer_country: T.StringType() = Field(
+        nullable=True, str_matches=COUNTRY, description="Customer country (from silver customers)"
+    )
     updated_at: T.TimestampType() = Field(nullable=False, description="Version of the order that won the dedupe")
     dt: T.DateType() = Field(nullable=False, description="Landing day")
 
@@ -35,11 +50,15 @@ class SilverOrders(DataFrameModel):
 
 
 class SilverCustomers(DataFrameModel):
-    customer_id: T.StringType() = Field(nullable=False, description="Customer business key")
-    email_hash: T.StringType() = Field(nullable=True, description="SHA-256 of salt + lower-cased e-mail; PII removed")
-    phone_hash: T.StringType() = Field(nullable=True, description="SHA-256 of salt + phone digits; PII removed")
+    customer_id: T.StringType() = Field(nullable=False, str_matches=CUSTOMER_ID, description="Customer business key")
+    email_hash: T.StringType() = Field(
+        nullable=True, str_matches=SHA256_HEX, description="SHA-256 of salt + lower-cased e-mail; PII removed"
+    )
+    phone_hash: T.StringType() = Field(
+        nullable=True, str_matches=SHA256_HEX, description="SHA-256 of salt + phone digits; PII removed"
+    )
     city: T.StringType() = Field(nullable=True, description="City")
-    country: T.StringType() = Field(nullable=True, description="ISO country code")
+    country: T.StringType() = Field(nullable=True, str_matches=COUNTRY, description="ISO country code")
     signup_date: T.DateType() = Field(nullable=True, description="Day the customer signed up")
     updated_at: T.TimestampType() = Field(nullable=False, description="Version that won the dedupe")
     dt: T.DateType() = Field(nullable=False, description="Snapshot day")
@@ -50,7 +69,7 @@ class SilverCustomers(DataFrameModel):
 
 
 class SilverProducts(DataFrameModel):
-    product_id: T.StringType() = Field(nullable=False, description="Product business key")
+    product_id: T.StringType() = Field(nullable=False, str_matches=PRODUCT_ID, description="Product business key")
     product_name: T.StringType() = Field(nullable=True, description="Display name")
     category: T.StringType() = Field(nullable=False, description="Catalog category, 'uncategorized' when missing")
     list_price: MONEY = Field(nullable=True, ge=0, description="Catalog price per unit")
@@ -64,13 +83,15 @@ class SilverProducts(DataFrameModel):
 class SilverWebLogs(DataFrameModel):
     ts: T.TimestampType() = Field(nullable=False, description="Request time (UTC)")
     event_hour: T.TimestampType() = Field(nullable=False, description="ts truncated to the hour")
-    method: T.StringType() = Field(nullable=True, description="HTTP method")
+    method: T.StringType() = Field(nullable=True, isin=HTTP_METHODS, description="HTTP method")
     path: T.StringType() = Field(nullable=True, description="Request path")
     status: T.IntegerType() = Field(nullable=False, ge=100, le=599, description="HTTP status code")
     is_error: T.BooleanType() = Field(nullable=False, description="Server error: status >= 500")
-    latency_ms: T.IntegerType() = Field(nullable=True, description="Server latency in milliseconds")
-    customer_id: T.StringType() = Field(nullable=True, description="Signed-in customer, if any")
+    latency_ms: T.IntegerType() = Field(nullable=True, ge=0, description="Server latency in milliseconds")
+    customer_id: T.StringType() = Field(
+        nullable=True, str_matches=CUSTOMER_ID, description="Signed-in customer, if any"
+    )
     browser: T.StringType() = Field(nullable=False, description="Browser family parsed from the user agent")
     os: T.StringType() = Field(nullable=False, description="Operating system parsed from the user agent")
-    device: T.StringType() = Field(nullable=False, description="desktop, mobile, tablet, bot or other")
+    device: T.StringType() = Field(nullable=False, isin=DEVICES, description="desktop, mobile, tablet, bot or other")
     dt: T.DateType() = Field(nullable=False, description="Landing day")

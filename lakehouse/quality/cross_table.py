@@ -1,0 +1,290 @@
+"""Checks across tables, per day of the run: raw = bronze + quarantine, orders → customers/products, gold totals
+= silver totals, and a minimum order volume."""
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse.delta import read_table
+from lakehouse.landing import read_landing_lines
+from lakehouse.partitions import days_in
+from lakehouse.quality.model_checks import checked_days, markdown_table
+from lakehouse.quality.thresholds import QualityThresholds
+from lakehouse.resources.spark import SparkResource
+from lakehouse.resources.warehouse import Warehouse
+
+SILVER_ORDERS = AssetKey(["silver", "orders"])
+SILVER_CUSTOMERS = AssetKey(["silver", "customers"])
+SILVER_PRODUCTS = AssetKey(["silver", "products"])
+DAILY_SALES = AssetKey(["gold", "daily_sales"])
+
+
+def _read(spark: SparkSession, warehouse: Warehouse, key: AssetKey, dt_range: tuple[date, date]) -> DataFrame:
+    layer, table = key.path
+    return read_table(
+        spark, warehouse.table_uri(layer, table), dt_range=dt_range, storage_options=warehouse.storage_options
+    )
+
+
+def _counts_by_day(df: DataFrame) -> dict[date, int]:
+    return {row["dt"]: row["count"] for row in df.groupBy("dt").count().collect()}
+
+
+# --- raw = bronze + quarantine -------------------------------------------------------------------------------------
+
+
+def reconcile_raw(
+    raw: Mapping[date, int],
+    bronze: Mapping[date, int],
+    quarantine: Mapping[date, int],
+    days: Sequence[date],
+    max_quarantine_share: float,
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Per day: does every raw record reach bronze or the quarantine, and is the quarantined share acceptable?"""
+    rows, passed = [], True
+    for day in days:
+        r, b, q = raw.get(day, 0), bronze.get(day, 0), quarantine.get(day, 0)
+        share = q / r if r else 0.0
+        ok = r == b + q and share <= max_quarantine_share
+        passed &= ok
+        rows.append(
+            {
+                "dt": day,
+                "raw": r,
+                "bronze": b,
+                "quarantine": q,
+                "difference": r - b - q,
+                "quarantine_share": round(share, 4),
+                "ok": ok,
+            }
+        )
+    return passed, rows
+
+
+def build_raw_reconciliation_check(source: str) -> AssetChecksDefinition:
+    table_key, quarantine_key = AssetKey(["bronze", source]), AssetKey(["bronze", f"{source}_quarantine"])
+
+    @asset_check(
+        asset=table_key,
+        name="raw_equals_bronze_plus_quarantine",
+        additional_deps=[quarantine_key],
+        description=f"Per day, the landed {source} records (re-counted from the files) = bronze.{source} rows + "
+        f"bronze.{source}_quarantine rows, and the quarantined share stays under the threshold. Warns.",
+        compute_kind="spark",
+    )
+    def raw_equals_bronze_plus_quarantine(
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+    ) -> AssetCheckResult:
+        dt_range = checked_days(context, table_key)
+        session = spark.session
+        lines = read_landing_lines(session, warehouse.root_uri, source, dt_range, warehouse.storage_options)
+        passed, rows = reconcile_raw(
+            _counts_by_day(lines),
+            _counts_by_day(_read(session, warehouse, table_key, dt_range)),
+            _counts_by_day(_read(session, warehouse, quarantine_key, dt_range)),
+            days_in(*dt_range),
+            quality.max_quarantine_share,
+        )
+        raw_total = sum(row["raw"] for row in rows)
+        return AssetCheckResult(
+            passed=passed,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "raw_records": MetadataValue.int(raw_total),
+                "bronze_rows": MetadataValue.int(sum(row["bronze"] for row in rows)),
+                "quarantined_rows": MetadataValue.int(sum(row["quarantine"] for row in rows)),
+                "unaccounted_records": MetadataValue.int(sum(row["difference"] for row in rows)),
+                "quarantine_share": MetadataValue.float(
+                    sum(row["quarantine"] for row in rows) / raw_total if raw_total else 0.0
+                ),
+                "per_day": MetadataValue.md(markdown_table(rows)),
+            },
+        )
+
+    return raw_equals_bronze_plus_quarantine
+
+
+# --- silver orders → customers / products --------------------------------------------------------------------------
+
+
+def orphan_orders(orders: DataFrame, customers: DataFrame, products: DataFrame) -> DataFrame:
+    """Orders whose customer or product is not in the same day's silver snapshot, with which one is missing."""
+    known_customers = customers.select("dt", "customer_id").distinct().withColumn("_customer_known", F.lit(True))
+    known_products = products.select("dt", "product_id").distinct().withColumn("_product_known", F.lit(True))
+    return (
+        orders.select("dt", "order_id", "customer_id", "product_id")
+        .join(F.broadcast(known_customers), ["dt", "customer_id"], "left")
+        .join(F.broadcast(known_products), ["dt", "product_id"], "left")
+        .where(F.col("_customer_known").isNull() | F.col("_product_known").isNull())
+        .select(
+            "dt",
+            "order_id",
+            "customer_id",
+            "product_id",
+            F.col("_customer_known").isNull().alias("unknown_customer"),
+            F.col("_product_known").isNull().alias("unknown_product"),
+        )
+    )
+
+
+def build_referential_integrity_check() -> AssetChecksDefinition:
+    @asset_check(
+        asset=SILVER_ORDERS,
+        name="customers_and_products_exist",
+        blocking=True,
+        additional_deps=[SILVER_CUSTOMERS, SILVER_PRODUCTS],
+        description="Every silver order's customer_id is in that day's silver.customers and its product_id in that "
+        "day's silver.products. Blocks gold.",
+        compute_kind="spark",
+    )
+    def customers_and_products_exist(
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+    ) -> AssetCheckResult:
+        dt_range = checked_days(context, SILVER_ORDERS)
+        session = spark.session
+        orphans = orphan_orders(
+            _read(session, warehouse, SILVER_ORDERS, dt_range),
+            _read(session, warehouse, SILVER_CUSTOMERS, dt_range),
+            _read(session, warehouse, SILVER_PRODUCTS, dt_range),
+        ).localCheckpoint()
+        per_day = (
+            orphans.groupBy("dt")
+            .agg(
+                F.sum(F.col("unknown_customer").cast("int")).alias("unknown_customer"),
+                F.sum(F.col("unknown_product").cast("int")).alias("unknown_product"),
+            )
+            .orderBy("dt")
+            .collect()
+        )
+        unknown_customers = sum(row["unknown_customer"] for row in per_day)
+        unknown_products = sum(row["unknown_product"] for row in per_day)
+        metadata: dict[str, Any] = {
+            "orders_with_unknown_customer": MetadataValue.int(unknown_customers),
+            "orders_with_unknown_product": MetadataValue.int(unknown_products),
+        }
+        if per_day:
+            metadata["per_day"] = MetadataValue.md(markdown_table([row.asDict() for row in per_day]))
+            sample = orphans.limit(quality.sample_rows).collect()
+            metadata["failing_rows_sample"] = MetadataValue.md(markdown_table([row.asDict() for row in sample]))
+        return AssetCheckResult(passed=not per_day, severity=AssetCheckSeverity.ERROR, metadata=metadata)
+
+    return customers_and_products_exist
+
+
+# --- gold totals = silver totals -----------------------------------------------------------------------------------
+
+
+def compare_totals(gold: DataFrame, silver_orders: DataFrame, days: Sequence[date]) -> list[dict[str, Any]]:
+    """Per day: orders and revenue of gold.daily_sales vs. silver.orders. Order ids are unique per day in silver,
+    and daily_sales counts each order in exactly one (category, channel) cell, so the sums must be equal."""
+    gold_totals = {
+        row["dt"]: row
+        for row in gold.groupBy("dt").agg(F.sum("orders").alias("orders"), F.sum("revenue").alias("revenue")).collect()
+    }
+    silver_totals = {
+        row["dt"]: row
+        for row in silver_orders.groupBy("dt")
+        .agg(F.countDistinct("order_id").alias("orders"), F.sum("revenue").alias("revenue"))
+        .collect()
+    }
+    rows = []
+    for day in days:
+        g, s = gold_totals.get(day), silver_totals.get(day)
+        g_orders, s_orders = (g["orders"] if g else 0), (s["orders"] if s else 0)
+        g_revenue, s_revenue = (g["revenue"] if g else None) or 0, (s["revenue"] if s else None) or 0
+        rows.append(
+            {
+                "dt": day,
+                "gold_orders": g_orders,
+                "silver_orders": s_orders,
+                "gold_revenue": g_revenue,
+                "silver_revenue": s_revenue,
+                "ok": g_orders == s_orders and g_revenue == s_revenue,
+            }
+        )
+    return rows
+
+
+def build_gold_totals_check() -> AssetChecksDefinition:
+    @asset_check(
+        asset=DAILY_SALES,
+        name="totals_match_silver_orders",
+        blocking=True,
+        additional_deps=[SILVER_ORDERS],
+        description="Per day, gold.daily_sales' orders and revenue equal silver.orders' distinct orders and revenue.",
+        compute_kind="spark",
+    )
+    def totals_match_silver_orders(
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse
+    ) -> AssetCheckResult:
+        dt_range = checked_days(context, DAILY_SALES)
+        session = spark.session
+        rows = compare_totals(
+            _read(session, warehouse, DAILY_SALES, dt_range),
+            _read(session, warehouse, SILVER_ORDERS, dt_range),
+            days_in(*dt_range),
+        )
+        mismatched = [row for row in rows if not row["ok"]]
+        return AssetCheckResult(
+            passed=not mismatched,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "mismatched_days": MetadataValue.int(len(mismatched)),
+                "revenue_difference": MetadataValue.float(
+                    float(sum(row["gold_revenue"] - row["silver_revenue"] for row in rows))
+                ),
+                "orders_difference": MetadataValue.int(sum(row["gold_orders"] - row["silver_orders"] for row in rows)),
+                "per_day": MetadataValue.md(markdown_table(rows)),
+            },
+        )
+
+    return totals_match_silver_orders
+
+
+# --- volume --------------------------------------------------------------------------------------------------------
+
+
+def build_order_volume_check() -> AssetChecksDefinition:
+    @asset_check(
+        asset=SILVER_ORDERS,
+        name="enough_orders_per_day",
+        blocking=True,
+        description="Every day of the run has at least the minimum number of silver orders (default 50): fewer "
+        "means a partial or missing file. Blocks gold.",
+        compute_kind="spark",
+    )
+    def enough_orders_per_day(
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+    ) -> AssetCheckResult:
+        dt_range = checked_days(context, SILVER_ORDERS)
+        counts = _counts_by_day(_read(spark.session, warehouse, SILVER_ORDERS, dt_range))
+        rows = [
+            {"dt": day, "orders": counts.get(day, 0), "ok": counts.get(day, 0) >= quality.min_orders_per_day}
+            for day in days_in(*dt_range)
+        ]
+        short = [row for row in rows if not row["ok"]]
+        return AssetCheckResult(
+            passed=not short,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "min_orders_per_day": MetadataValue.int(quality.min_orders_per_day),
+                "fewest_orders_in_a_day": MetadataValue.int(min(row["orders"] for row in rows)),
+                "row_count": MetadataValue.int(sum(row["orders"] for row in rows)),
+                "days_below_minimum": MetadataValue.int(len(short)),
+                "per_day": MetadataValue.md(markdown_table(rows)),
+            },
+        )
+
+    return enough_orders_per_day
