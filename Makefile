@@ -14,7 +14,7 @@ WITH_SALT = LAKEHOUSE_PII_SALT="$${LAKEHOUSE_PII_SALT:-$$(cat $(SALT_FILE))}"
 
 DAYS ?= 7
 
-.PHONY: install run summary dev test lint format clean
+.PHONY: install run summary report dev test lint format clean bench
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml $(SALT_FILE)
 
@@ -37,6 +37,10 @@ run: install
 summary: install
 	$(BIN)/lakehouse summary
 
+## report: the asset check report (HTML under .lakehouse/reports/) for FROM..TO (YYYY-MM-DD; default the last 7 days)
+report: install
+	$(BIN)/lakehouse report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
 ## dev: the Dagster UI on http://127.0.0.1:3000 (asset graph, materialize a day, backfill a range)
 dev: install
 	$(WITH_SALT) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
@@ -55,3 +59,7 @@ format: install
 
 clean:
 	rm -rf $(STATE)
+
+## bench: where a run's time goes, as ratios measured side by side (BENCH_ARGS="--repeat 3" for medians)
+bench: install
+	$(BIN)/python -m lakehouse_tests.bench.bench_pipeline $(BENCH_ARGS)
