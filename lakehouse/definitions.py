@@ -11,6 +11,7 @@ from dagster import (
 
 from lakehouse.bronze.assets import bronze_assets
 from lakehouse.gold.assets import gold_assets
+from lakehouse.landing.sensor import landing_zone_sensor
 from lakehouse.policies import SINGLE_RUN_BACKFILL
 from lakehouse.quality import QualityThresholds, freshness_checks, freshness_sensor, quality_checks
 from lakehouse.raw.assets import landing_generator
@@ -50,7 +51,7 @@ defs = Definitions(
     asset_checks=[*quality_checks, *freshness_checks],
     jobs=[daily_lakehouse_job, demo_job],
     schedules=[daily_schedule],
-    sensors=[freshness_sensor],
+    sensors=[freshness_sensor, landing_zone_sensor],
     resources={
         "spark": spark,
         "warehouse": warehouse,

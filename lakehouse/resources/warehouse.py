@@ -1,14 +1,28 @@
-"""Where the landing zone and the Delta tables live: one storage root, local or S3-compatible."""
+"""Where the landing zone and the Delta tables live: one storage root, local or S3-compatible.
+
+The whole storage configuration is here. Every field is optional and falls back, at run time (never at import), to
+its environment variable, so the same definitions run on a laptop with nothing set and on S3 with the environment
+only. The delta-rs storage options, the pyarrow filesystem and the ``S3Resource`` all derive from these fields.
+Secrets never leave this object except as storage options handed to the storage clients.
+"""
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
+import pyarrow.fs as pafs
 from dagster import ConfigurableResource
+from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
-from lakehouse.storage import is_local, join_uri
+from lakehouse.storage import filesystem_for, is_local, join_uri
 
 DEFAULT_ROOT_ENV = "LAKEHOUSE_ROOT"
+S3_ENDPOINT_URL_ENV = "LAKEHOUSE_S3_ENDPOINT_URL"
+ACCESS_KEY_ID_ENV = "AWS_ACCESS_KEY_ID"
+SECRET_ACCESS_KEY_ENV = "AWS_SECRET_ACCESS_KEY"
+REGION_ENV = "AWS_REGION"
+DEFAULT_REGION = "us-east-1"
 
 
 class Warehouse(ConfigurableResource):
@@ -22,6 +36,16 @@ class Warehouse(ConfigurableResource):
         description=f"Storage root URI (file path, file:// or s3://bucket/prefix). Default: ${DEFAULT_ROOT_ENV}, "
         "else .lakehouse under the working directory.",
     )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description=f"S3-compatible endpoint, e.g. http://minio:9000 (http:// allows plain HTTP). "
+        f"Default: ${S3_ENDPOINT_URL_ENV}, else AWS.",
+    )
+    aws_access_key_id: str | None = Field(default=None, description=f"Default: ${ACCESS_KEY_ID_ENV}.")
+    aws_secret_access_key: str | None = Field(
+        default=None, description=f"Default: ${SECRET_ACCESS_KEY_ENV}. Give it as EnvVar, never as a literal."
+    )
+    aws_region: str | None = Field(default=None, description=f"Default: ${REGION_ENV}, else {DEFAULT_REGION}.")
 
     @property
     def root_uri(self) -> str:
@@ -30,9 +54,41 @@ class Warehouse(ConfigurableResource):
         return str(Path(root).resolve()) if is_local(root) and "://" not in root else root
 
     @property
+    def endpoint_url(self) -> str | None:
+        return self.s3_endpoint_url or os.environ.get(S3_ENDPOINT_URL_ENV) or None
+
+    @property
+    def region(self) -> str:
+        return self.aws_region or os.environ.get(REGION_ENV) or DEFAULT_REGION
+
+    @property
     def storage_options(self) -> dict[str, str]:
-        """delta-rs / pyarrow storage options; empty for local disk."""
-        return {}
+        """delta-rs style storage options (pyarrow gets them through ``filesystem_for``); empty for local disk."""
+        if is_local(self.root_uri):
+            return {}
+        options = {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.aws_access_key_id or os.environ.get(ACCESS_KEY_ID_ENV),
+            "AWS_SECRET_ACCESS_KEY": self.aws_secret_access_key or os.environ.get(SECRET_ACCESS_KEY_ENV),
+            "AWS_REGION": self.region,
+        }
+        if self.endpoint_url and urlparse(self.endpoint_url).scheme == "http":
+            options["AWS_ALLOW_HTTP"] = "true"
+        return {key: value for key, value in options.items() if value}
+
+    def filesystem(self) -> tuple[pafs.FileSystem, str]:
+        """The pyarrow filesystem holding the root, and the root's path inside it."""
+        return filesystem_for(self.root_uri, self.storage_options)
+
+    def s3_resource(self) -> S3Resource:
+        """An ``S3Resource`` (boto3) on the same endpoint and credentials, for listing the landing zone."""
+        options = self.storage_options
+        return S3Resource(
+            endpoint_url=options.get("AWS_ENDPOINT_URL"),
+            aws_access_key_id=options.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=options.get("AWS_SECRET_ACCESS_KEY"),
+            region_name=options.get("AWS_REGION", DEFAULT_REGION),
+        )
 
     def table_uri(self, layer: str, table: str) -> str:
         return join_uri(self.root_uri, layer, table)
