@@ -18,10 +18,9 @@ DAYS ?= 7
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml $(SALT_FILE)
 
-$(VENV)/.installed: pyproject.toml uv.lock
-	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==0.13.9; }
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet
-	touch $@
+# One installer for every shape (this Makefile, the local stack, the Docker image): infra/install.sh.
+$(VENV)/.installed: pyproject.toml uv.lock infra/install.sh
+	VENV=$(VENV) PYTHON=$(PYTHON) infra/install.sh
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
@@ -44,6 +43,19 @@ report: install
 ## dev: the Dagster UI on http://127.0.0.1:3000 (asset graph, materialize a day, backfill a range)
 dev: install
 	$(WITH_SALT) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## stack-up: the local real stack on 127.0.0.1 (S3, Spark master + worker, Postgres, Dagster daemon + UI); infra/stack.sh
+.PHONY: stack-up stack-status stack-down
+stack-up: install
+	$(WITH_SALT) infra/stack.sh up
+
+## stack-status: each service of the local stack, up or down, with its URL
+stack-status:
+	infra/stack.sh status
+
+## stack-down: stop every service of the local stack (data stays under .lakehouse/stack/)
+stack-down:
+	infra/stack.sh down
 
 ## test: the whole test suite
 test: install

@@ -10,6 +10,7 @@ from lakehouse.spark_session import build_spark_session
 
 MASTER_ENV = "LAKEHOUSE_SPARK_MASTER"
 DEFAULT_MASTER = "local[*]"
+DRIVER_HOST_ENV = "LAKEHOUSE_SPARK_DRIVER_HOST"
 
 
 class SparkResource(ConfigurableResource):
@@ -27,7 +28,9 @@ class SparkResource(ConfigurableResource):
     app_name: str = Field(default="lakehouse", description="Spark application name, shown in the Spark UI")
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark configuration, e.g. executor memory")
     driver_bind_address: str | None = Field(
-        default=None, description="Address the driver binds to and advertises to a cluster's executors"
+        default=None,
+        description="Address the driver binds to and advertises to a cluster's executors. "
+        f"Default: ${DRIVER_HOST_ENV}, else Spark's own choice (the host's address)",
     )
 
     _session: SparkSession | None = PrivateAttr(default=None)
@@ -49,6 +52,6 @@ class SparkResource(ConfigurableResource):
                 master=self.master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER,
                 app_name=self.app_name,
                 conf=self.conf,
-                driver_bind_address=self.driver_bind_address,
+                driver_bind_address=self.driver_bind_address or os.environ.get(DRIVER_HOST_ENV),
             )
         return self._session
