@@ -1,5 +1,6 @@
 """Runs the real Dagster definitions against a throwaway warehouse, on small generated data."""
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,16 @@ from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
 
 TEST_PII_SALT = "test-salt-not-a-secret"
+
+# The selection the README's crontab uses: the medallion, never the demo generator.
+CRON_SELECTION = "group:bronze or group:silver or group:gold"
+
+
+def cron_command(*partition_args: str) -> list[str]:
+    """The README's crontab command, with ``--partition DAY`` or ``--partition-range A...B``."""
+    dagster = str(Path(sys.executable).parent / "dagster")
+    return [dagster, "asset", "materialize", "-m", "lakehouse.definitions", "--select", CRON_SELECTION, *partition_args]
+
 
 SMALL_LANDING = {
     "seed": 7,

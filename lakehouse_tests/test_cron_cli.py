@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -11,15 +10,12 @@ import pytest
 from lakehouse.delta import table_snapshot
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.summary import summarize_warehouse
-from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
+from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT, cron_command
 from lakehouse_tests.processes import run_counting_spark_jvms
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-DAGSTER = str(Path(sys.executable).parent / "dagster")
-# The selection the README's crontab uses: the medallion, never the demo generator.
-CRON_SELECTION = "group:bronze or group:silver or group:gold"
 
 
 @pytest.fixture
@@ -42,17 +38,7 @@ def _land(env: dict[str, str], *days: date) -> None:
 
 def test_cron_command_for_one_day_runs_every_layer_on_one_spark_jvm(cron_env):
     _land(cron_env, date(2024, 1, 15))
-    command = [
-        DAGSTER,
-        "asset",
-        "materialize",
-        "-m",
-        "lakehouse.definitions",
-        "--select",
-        CRON_SELECTION,
-        "--partition",
-        "2024-01-15",
-    ]
+    command = cron_command("--partition", "2024-01-15")
 
     completed, jvms = run_counting_spark_jvms(command, cron_env)
 
@@ -66,17 +52,7 @@ def test_cron_command_for_one_day_runs_every_layer_on_one_spark_jvm(cron_env):
 
 def test_cron_command_for_a_partition_range_is_one_run(cron_env):
     _land(cron_env, date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3))
-    command = [
-        DAGSTER,
-        "asset",
-        "materialize",
-        "-m",
-        "lakehouse.definitions",
-        "--select",
-        CRON_SELECTION,
-        "--partition-range",
-        "2024-01-01...2024-01-03",
-    ]
+    command = cron_command("--partition-range", "2024-01-01...2024-01-03")
 
     completed, jvms = run_counting_spark_jvms(command, cron_env)
 
@@ -90,17 +66,7 @@ def test_cron_command_for_a_partition_range_is_one_run(cron_env):
 def test_cron_command_fails_loudly_without_the_pii_salt(cron_env):
     _land(cron_env, date(2024, 1, 15))
     env = {key: value for key, value in cron_env.items() if key != "LAKEHOUSE_PII_SALT"}
-    command = [
-        DAGSTER,
-        "asset",
-        "materialize",
-        "-m",
-        "lakehouse.definitions",
-        "--select",
-        CRON_SELECTION,
-        "--partition",
-        "2024-01-15",
-    ]
+    command = cron_command("--partition", "2024-01-15")
 
     completed, _ = run_counting_spark_jvms(command, env)
 

@@ -17,13 +17,11 @@ from dagster import AssetKey, DagsterInstance
 
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.summary import summarize_warehouse
-from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
+from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT, cron_command
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-DAGSTER = str(Path(sys.executable).parent / "dagster")
-CRON_SELECTION = "group:bronze or group:silver or group:gold"
 
 # Runs on the cluster's executors: which interpreter runs Python there, from which directory, and whether our
 # data source modules import there without the driver's working directory.
@@ -89,8 +87,7 @@ def test_a_three_day_backfill_from_bronze_to_gold_runs_on_the_cluster(cluster_en
     days = [date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3)]
     for day in days:
         land_day(cluster_env["LAKEHOUSE_ROOT"], day, GeneratorConfig(**SMALL_LANDING))
-    command = [DAGSTER, "asset", "materialize", "-m", "lakehouse.definitions", "--select", CRON_SELECTION]
-    command += ["--partition-range", "2024-03-01...2024-03-03"]
+    command = cron_command("--partition-range", "2024-03-01...2024-03-03")
 
     completed = subprocess.run(
         command, env=cluster_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
