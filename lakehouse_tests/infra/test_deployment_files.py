@@ -24,23 +24,24 @@ def compose() -> dict:
     return yaml.safe_load(COMPOSE.read_text())
 
 
-def _compose_plugin() -> str | None:
+def _compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) if present, else Debian's `docker-compose` (1.29), which .ci/run installs."""
     docker = shutil.which("docker")
-    if docker is None:
-        return None
-    found = subprocess.run([docker, "compose", "version"], capture_output=True, text=True)
-    return docker if found.returncode == 0 else None
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    standalone = shutil.which("docker-compose")
+    return [standalone] if standalone else None
 
 
 def test_docker_compose_config_parses(tmp_path):
-    docker = _compose_plugin()
-    if docker is None:
-        pytest.skip("no `docker compose` here (the client or its Compose plugin is absent)")
+    compose_command = _compose_command()
+    if compose_command is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed")
     env_file = tmp_path / ".env"
     shutil.copy(INFRA / ".env.example", env_file)
 
     completed = subprocess.run(
-        [docker, "compose", "-f", str(COMPOSE), "--env-file", str(env_file), "config", "--quiet"],
+        [*compose_command, "-f", str(COMPOSE), "--env-file", str(env_file), "config", "--quiet"],
         capture_output=True,
         text=True,
     )
