@@ -18,11 +18,6 @@ from lakehouse.delta import (
 from lakehouse_tests.delta.builders import day, files_on_disk, frame_rows, orders, referenced_files, table_rows
 
 
-@pytest.fixture
-def table_uri(tmp_path: Path) -> str:
-    return str(tmp_path / "orders")
-
-
 def test_table_snapshot_and_history_describe_the_latest_version(spark: SparkSession, table_uri: str) -> None:
     write_table(orders(spark, [day(2), day(1)]), table_uri, mode="append", commit_metadata={"run": "first"})
     write_table(orders(spark, [day(3)], per_day=3), table_uri, mode="append", commit_metadata={"run": "second"})

@@ -39,11 +39,6 @@ from lakehouse_tests.delta.builders import (
 )
 
 
-@pytest.fixture
-def table_uri(tmp_path: Path) -> str:
-    return str(tmp_path / "orders")
-
-
 def test_rerunning_a_day_replaces_it_without_duplicates(spark: SparkSession, table_uri: str) -> None:
     write_table(orders(spark, [day(1), day(2)]), table_uri, mode="overwrite", replace_range=(day(1), day(3)))
     rerun = orders(spark, [day(2)], run=2)
