@@ -19,7 +19,7 @@ DAYS ?= 7
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml $(SALT_FILE)
 
 # One installer for every shape (this Makefile, the local stack, the Docker image): infra/install.sh.
-$(VENV)/.installed: pyproject.toml uv.lock infra/install.sh
+$(VENV)/.installed: pyproject.toml uv.lock infra/install.sh infra/jars/pom.xml
 	VENV=$(VENV) PYTHON=$(PYTHON) infra/install.sh
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
