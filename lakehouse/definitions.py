@@ -43,8 +43,8 @@ demo_job = define_asset_job(
 # 02:00 UTC every day, for the previous day: the partition is the day the data describes, not the run day.
 daily_schedule = build_schedule_from_partitioned_job(daily_lakehouse_job, hour_of_day=2, minute_of_hour=0)
 
-spark = SparkResource()
 warehouse = Warehouse()
+spark = SparkResource(warehouse=warehouse)
 
 defs = Definitions(
     assets=all_assets,

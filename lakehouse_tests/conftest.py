@@ -8,7 +8,7 @@ import pytest
 from dagster import DagsterInstance
 from pyspark.sql import SparkSession
 
-from lakehouse.spark_session import build_spark_session
+from lakehouse.spark_session import build_spark_session, lakehouse_spark_conf
 from lakehouse_tests.harness import LakehouseUnderTest
 
 # PySpark hands timestamps to Python as naive datetimes in the *process's* time zone; the session computes in UTC.
@@ -16,14 +16,12 @@ from lakehouse_tests.harness import LakehouseUnderTest
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+TEST_SPARK_CONF = {"spark.sql.shuffle.partitions": "2"}
+
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    session = build_spark_session(
-        master="local[2]",
-        app_name="lakehouse-tests",
-        conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2"},
-    )
+    session = build_spark_session(lakehouse_spark_conf("local[2]", "lakehouse-tests", extra=TEST_SPARK_CONF))
     yield session
     session.stop()
 

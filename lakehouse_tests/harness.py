@@ -6,9 +6,11 @@ from datetime import date
 from pathlib import Path
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from deltalake import DeltaTable
 
 from lakehouse.cli import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.definitions import all_assets
+from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.delta_io import DeltaTableIOManager
 from lakehouse.resources.pii import PiiPolicy
 from lakehouse.resources.spark import SparkResource
@@ -24,6 +26,13 @@ def cron_command(*partition_args: str) -> list[str]:
     """The README's crontab command, with ``--partition DAY`` or ``--partition-range A...B``."""
     dagster = str(Path(sys.executable).parent / "dagster")
     return [dagster, "asset", "materialize", "-m", "lakehouse.definitions", "--select", CRON_SELECTION, *partition_args]
+
+
+def write_commits(table_uri: str, storage_options: dict[str, str] | None = None) -> int:
+    """How many data writes a table's history holds, read by delta-rs. A silver table's constraints come with an
+    extra CREATE TABLE commit before its first write, so versions alone do not count writes."""
+    commits = DeltaTable(table_uri, storage_options=storage_options).history()
+    return sum(1 for commit in commits if commit["operation"] == "WRITE")
 
 
 SMALL_LANDING = {
@@ -50,13 +59,14 @@ class LakehouseUnderTest:
         return self.warehouse.table_uri(layer, table)
 
     def resources(self) -> dict[str, object]:
-        spark = SparkResource()
         warehouse = self.warehouse
+        spark = SparkResource(warehouse=warehouse)
         return {
             "spark": spark,
             "warehouse": warehouse,
             "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
             "pii": PiiPolicy(salt=TEST_PII_SALT),
+            "quality": QualityThresholds(),
         }
 
     def materialize(self, first: date, last: date | None = None, selection: str = "*") -> ExecuteInProcessResult:

@@ -1,46 +1,89 @@
-"""Errors of the Delta engine. Each one names the table, its version and the offending column or value.
+"""Errors of a table read or write. Each one names the table, its version and the offending column or rule.
 
-Every refused write leaves the table at the version it had: validation happens before the commit.
+A refused write leaves the table at the version it had: Delta validates before it commits.
 """
 
 import re
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 
-class DeltaEngineError(Exception):
-    """A read or write the Delta engine refused. Messages are one line, so they survive Spark's error wrapping."""
+
+class DeltaTableError(Exception):
+    """A read or write of a Delta table that was refused."""
 
 
-class SchemaMismatchError(DeltaEngineError):
+class SchemaMismatchError(DeltaTableError):
     """The DataFrame's columns or types differ from the table's."""
 
 
-class PartitionColumnError(DeltaEngineError):
-    """The partition column is missing, has the wrong type, holds nulls, or is not the table's partition column."""
-
-
-class RowsOutsideRangeError(DeltaEngineError):
+class RowsOutsideRangeError(DeltaTableError):
     """An overwrite holds rows whose partition value lies outside the range it replaces."""
 
 
-class TableNotFoundError(DeltaEngineError):
+class ConstraintViolationError(DeltaTableError):
+    """A row breaks one of the table's NOT NULL or CHECK constraints."""
+
+
+class PartitionColumnError(DeltaTableError):
+    """The table is not partitioned by the column a range of days refers to."""
+
+
+class TableNotFoundError(DeltaTableError):
     """There is no Delta table at the URI."""
 
 
 def describe_table(table_uri: str, version: int | None) -> str:
-    """How messages name a table: its URI and the version the check ran against."""
+    """How messages name a table: its URI and the version the write started from."""
     return f"table {table_uri} at version {version}" if version is not None else f"table {table_uri} (new)"
 
 
-# Errors raised in Spark's Python workers (tasks, writer planning, commit) reach the caller only as text inside a
-# PythonException; Python's traceback prints them as "<module>.<class>: <message>".
-_RAISED_IN_WORKER = re.compile(rf"{re.escape(__name__)}\.(\w+): (.+)")
+# Delta's error conditions (its error classes) that mean the caller's data is wrong, not the system.
+_CONDITIONS: dict[str, type[DeltaTableError]] = {
+    "DELTA_REPLACE_WHERE_MISMATCH": RowsOutsideRangeError,
+    "DELTA_NOT_NULL_CONSTRAINT_VIOLATED": ConstraintViolationError,
+    "DELTA_VIOLATE_CONSTRAINT_WITH_VALUES": ConstraintViolationError,
+    "DELTA_FAILED_TO_MERGE_FIELDS": SchemaMismatchError,
+    "DELTA_METADATA_MISMATCH": SchemaMismatchError,
+    "_LEGACY_ERROR_TEMP_DELTA_0007": SchemaMismatchError,
+    "DELTA_UNEXPECTED_PARTITION_COLUMN_FROM_FILE_NAME": PartitionColumnError,
+    "DELTA_PARTITION_COLUMN_NOT_FOUND": PartitionColumnError,
+}
 
 
-def engine_error_in(exc: BaseException) -> DeltaEngineError | None:
-    """The engine error that a failed Spark job carries from a Python worker, rebuilt as itself, if there is one."""
-    match = _RAISED_IN_WORKER.search(str(exc))
-    if match is None:
+_CONDITION_IN_MESSAGE = re.compile(r"\[([A-Z_0-9]+)\]")
+_NAMED_CHECK = re.compile(r"CHECK constraint (?!EXPRESSION\()\w+")
+
+
+def table_error_in(exc: BaseException, table_uri: str, version: int | None) -> DeltaTableError | None:
+    """The table error a failed Delta write stands for, naming the table and version, or None if it is not one.
+
+    Delta refuses some writes while planning (PySpark raises those as ``PySparkException`` with the condition) and
+    others in the tasks (``Py4JJavaError`` around the JVM exception, the condition in its message).
+    """
+    if isinstance(exc, PySparkException):
+        message = str(exc)
+        conditions = [exc.getCondition() or "", *_CONDITION_IN_MESSAGE.findall(message)]
+    elif isinstance(exc, Py4JJavaError):
+        message = str(exc.java_exception.getMessage() or "")
+        conditions = _CONDITION_IN_MESSAGE.findall(message)
+    else:
         return None
-    by_name = {cls.__name__: cls for cls in (DeltaEngineError, *DeltaEngineError.__subclasses__())}
-    error_class = by_name.get(match.group(1))
-    return error_class(match.group(2).strip()) if error_class else None
+    error_class = next((_CONDITIONS[c] for c in conditions if c in _CONDITIONS), None)
+    if error_class is None:
+        return None
+    if error_class is RowsOutsideRangeError and _NAMED_CHECK.search(message):
+        # replaceWhere is checked as an anonymous constraint, so Delta wraps a named CHECK's violation in it too.
+        error_class = ConstraintViolationError
+    return error_class(f"{describe_table(table_uri, version)}: {_without_stack(message)}")
+
+
+def _without_stack(message: str) -> str:
+    """Delta's message (it names the column, the rule and the offending values) as one line, without the JVM stack."""
+    lines = []
+    for line in message.strip().splitlines():
+        if line.startswith("\tat ") or line.startswith("JVM stacktrace"):
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines)

@@ -1,69 +1,96 @@
-"""Table maintenance, straight through delta-rs: vacuum, compaction, retention."""
+"""Table maintenance through delta-spark's ``DeltaTable``: compaction, vacuum, retention."""
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import urlparse
 
-from lakehouse.delta.errors import PartitionColumnError, describe_table
-from lakehouse.delta.table import open_table, range_filter
-from lakehouse.storage import is_local, local_path
+from delta.tables import DeltaTable
+from pyspark.sql import SparkSession
+
+from lakehouse.delta.errors import PartitionColumnError, TableNotFoundError, describe_table
+from lakehouse.partitions import PARTITION_COLUMN, DayRange
+
+DEFAULT_VACUUM_RETENTION_HOURS = 168
+"""Delta's own default: a week of snapshots stays readable by time travel and by slow concurrent readers."""
+
+
+def _open(spark: SparkSession, table_uri: str) -> DeltaTable:
+    if not DeltaTable.isDeltaTable(spark, table_uri):
+        raise TableNotFoundError(f"no Delta table at {table_uri}")
+    return DeltaTable.forPath(spark, table_uri)
+
+
+def _check_partitioned_by_day(spark: SparkSession, table: DeltaTable, table_uri: str) -> None:
+    detail = table.detail().select("partitionColumns").first()
+    if list(detail["partitionColumns"]) != [PARTITION_COLUMN]:
+        version = table.history(1).select("version").first()["version"]
+        raise PartitionColumnError(
+            f"{describe_table(table_uri, version)}: partitioned by {list(detail['partitionColumns'])}, "
+            f"not by {PARTITION_COLUMN!r}"
+        )
+
+
+def optimize(spark: SparkSession, table_uri: str, days: DayRange | None = None) -> dict[str, Any]:
+    """Compact the small files of each partition in ``days`` (default: all) in one commit; Delta's metrics
+    (numFilesAdded, numFilesRemoved, partitionsOptimized, ...)."""
+    table = _open(spark, table_uri)
+    builder = table.optimize()
+    if days is not None:
+        _check_partitioned_by_day(spark, table, table_uri)
+        builder = builder.where(days.sql_predicate())
+    metrics = builder.executeCompaction().select("metrics").first()["metrics"]
+    return metrics.asDict(recursive=True)
+
+
+_RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 
 
 def vacuum(
+    spark: SparkSession,
     table_uri: str,
-    retention_hours: int = 168,
+    retention_hours: float = DEFAULT_VACUUM_RETENTION_HOURS,
+    *,
     dry_run: bool = False,
-    storage_options: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Delete the data files no snapshot of the last ``retention_hours`` needs; return them, relative to the root.
+    """Delete the data files no snapshot of the last ``retention_hours`` needs, and files no commit ever referenced
+    (left by a killed write) once they are that old; return them relative to the table root. ``dry_run`` only
+    lists them.
 
-    A full vacuum: it also deletes files no commit ever referenced (left by a write that was killed before it
-    could clean up), if they are older than the retention. The caller's ``retention_hours`` is honoured even
-    below the table's configured retention: readers of snapshots older than that lose their files.
+    The caller's ``retention_hours`` is honoured even below Delta's safety minimum (a week): readers of snapshots
+    older than that lose their files, so only maintenance that was configured so should ask for it.
     """
-    table = open_table(table_uri, storage_options)
-    deleted = table.vacuum(
-        retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False, full=True
-    )
-    # delta-rs mixes relative paths with absolute ones (for tombstones whose file an earlier vacuum deleted already).
-    root = table.table_uri.rstrip("/") + "/"
-    prefixes = (root, local_path(root)) if is_local(root) else (root,)
-    return [_strip_prefixes(path, prefixes) for path in deleted]
+    _open(spark, table_uri)
+    quoted = table_uri.replace("`", "``")
+    # VACUUM ... DRY RUN exists only in SQL; the path is ours and the hours a float, so nothing user-typed is spliced.
+    statement = f"VACUUM delta.`{quoted}` RETAIN {float(retention_hours)} HOURS"
+    enforced = spark.conf.get(_RETENTION_CHECK, "true")
+    spark.conf.set(_RETENTION_CHECK, str(retention_hours >= DEFAULT_VACUUM_RETENTION_HOURS).lower())
+    try:
+        # Delta lists the files only in a dry run; the real run reports the table path alone.
+        files = [_relative_to(table_uri, row[0]) for row in spark.sql(f"{statement} DRY RUN").collect()]
+        if files and not dry_run:
+            spark.sql(statement).collect()
+    finally:
+        spark.conf.set(_RETENTION_CHECK, enforced)
+    return sorted(files)
 
 
-def _strip_prefixes(path: str, prefixes: tuple[str, ...]) -> str:
-    for prefix in prefixes:
-        if path.startswith(prefix):
-            return path.removeprefix(prefix)
-    return path
+def _relative_to(table_uri: str, file_uri: str) -> str:
+    table_path = urlparse(table_uri).path.rstrip("/") + "/"
+    return file_uri[file_uri.index(table_path) + len(table_path) :]
 
 
-def optimize(
-    table_uri: str, dt_range: tuple[date, date] | None = None, storage_options: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Compact the small files of each partition in ``dt_range`` = [start, end) (default: all) in one commit.
-
-    Returns delta-rs's metrics (numFilesAdded, numFilesRemoved, partitionsOptimized, ...).
-    """
-    table = open_table(table_uri, storage_options)
-    return table.optimize.compact(partition_filters=range_filter(table, table_uri, dt_range))
-
-
-def delete_partitions_before(
-    table_uri: str, cutoff: date, partition_column: str = "dt", storage_options: Mapping[str, str] | None = None
-) -> int:
+def delete_partitions_before(spark: SparkSession, table_uri: str, cutoff: date) -> int:
     """Retention: remove every partition before ``cutoff`` in one commit; return the number of files removed.
 
-    Whole files go (a metadata-only delete, nothing is rewritten); ``vacuum`` frees the storage later.
+    A partition-only predicate removes whole files (nothing is rewritten); ``vacuum`` frees the storage later.
     Without a partition to remove, nothing is committed.
     """
-    table = open_table(table_uri, storage_options)
-    if table.metadata().partition_columns != [partition_column]:
-        raise PartitionColumnError(
-            f"{describe_table(table_uri, table.version())}: the table is partitioned by "
-            f"{table.metadata().partition_columns}, not by {partition_column!r}"
-        )
-    if not table.file_uris(file_pruning_predicate=[(partition_column, "<", cutoff.isoformat())]):
+    table = _open(spark, table_uri)
+    _check_partitioned_by_day(spark, table, table_uri)
+    before = table.toDF().where(f"{PARTITION_COLUMN} < DATE'{cutoff.isoformat()}'")
+    if before.isEmpty():
         return 0
-    metrics = table.delete(predicate=f"\"{partition_column}\" < '{cutoff.isoformat()}'")
-    return int(metrics["num_removed_files"])
+    table.delete(f"{PARTITION_COLUMN} < DATE'{cutoff.isoformat()}'")
+    last = table.history(1).select("operation", "operationMetrics").first()
+    return int(last["operationMetrics"].get("numRemovedFiles", 0))

@@ -2,8 +2,8 @@
 
 The whole storage configuration is here. Every field is optional and falls back, at run time (never at import), to
 its environment variable, so the same definitions run on a laptop with nothing set and on S3 with the environment
-only. The delta-rs storage options, the pyarrow filesystem and the ``S3Resource`` all derive from these fields.
-Secrets never leave this object except as storage options handed to the storage clients.
+only. Spark's S3A settings, the delta-rs storage options, the pyarrow filesystem and the ``S3Resource`` all derive
+from these fields. Secrets never leave this object except as settings handed to the storage clients.
 """
 
 import os
@@ -75,6 +75,30 @@ class Warehouse(ConfigurableResource):
         if self.endpoint_url and urlparse(self.endpoint_url).scheme == "http":
             options["AWS_ALLOW_HTTP"] = "true"
         return {key: value for key, value in options.items() if value}
+
+    def spark_conf(self) -> dict[str, str]:
+        """Spark's S3A settings for the same endpoint and keys; empty for local disk.
+
+        ``s3://`` is mapped to S3A, so Spark, delta-rs and DuckDB all address a table by the same URI. A custom
+        endpoint (MinIO, SeaweedFS) gets path-style access: those servers do not serve bucket subdomains.
+        """
+        options = self.storage_options
+        if not options:
+            return {}
+        hadoop = {
+            "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+            "fs.AbstractFileSystem.s3.impl": "org.apache.hadoop.fs.s3a.S3A",
+            "fs.s3a.endpoint.region": self.region,
+        }
+        if self.endpoint_url:
+            hadoop["fs.s3a.endpoint"] = self.endpoint_url
+            hadoop["fs.s3a.path.style.access"] = "true"
+            hadoop["fs.s3a.connection.ssl.enabled"] = str(urlparse(self.endpoint_url).scheme == "https").lower()
+        if "AWS_ACCESS_KEY_ID" in options:
+            hadoop["fs.s3a.access.key"] = options["AWS_ACCESS_KEY_ID"]
+            hadoop["fs.s3a.secret.key"] = options.get("AWS_SECRET_ACCESS_KEY", "")
+            hadoop["fs.s3a.aws.credentials.provider"] = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        return {f"spark.hadoop.{key}": value for key, value in hadoop.items()}
 
     def filesystem(self) -> tuple[pafs.FileSystem, str]:
         """The pyarrow filesystem holding the root, and the root's path inside it."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyspark.sql.types as T
-from deltalake import DeltaTable
+from deltalake import DeltaTable as DeltaRsTable
 from pyspark.sql import DataFrame, Row, SparkSession
 
 from lakehouse.delta import read_table
@@ -70,4 +70,4 @@ def files_on_disk(table_uri: str) -> set[str]:
 
 def referenced_files(table_uri: str, version: int | None = None) -> set[str]:
     """The data files the table's snapshot references, relative to the table root."""
-    return {str(Path(uri).relative_to(table_uri)) for uri in DeltaTable(table_uri, version=version).file_uris()}
+    return {str(Path(uri).relative_to(table_uri)) for uri in DeltaRsTable(table_uri, version=version).file_uris()}
