@@ -7,4 +7,4 @@ from pydantic import Field
 class PiiPolicy(ConfigurableResource):
     """Configure with ``EnvVar("LAKEHOUSE_PII_SALT")``: the salt is a secret and never appears in metadata or logs."""
 
-    salt: str = Field(description="Secret salt prepended to e-mail and phone before hashing")
+    salt: str = Field(description="Secret key of the HMAC-SHA256 that replaces e-mail and phone")

@@ -7,7 +7,13 @@ from lakehouse.bronze.schemas import Quarantine
 from lakehouse.partitions import daily_partitions
 from lakehouse.policies import IO_RETRY_POLICY
 from lakehouse.resources.pii import PiiPolicy
-from lakehouse.silver.schemas import SilverCustomers, SilverOrders, SilverProducts, SilverWebLogs
+from lakehouse.silver.schemas import (
+    SILVER_CHECK_CONSTRAINTS,
+    SilverCustomers,
+    SilverOrders,
+    SilverProducts,
+    SilverWebLogs,
+)
 from lakehouse.silver.transforms import clean_customers, clean_orders, clean_products, clean_web_logs
 from lakehouse.table_metadata import definition_metadata
 
@@ -27,19 +33,19 @@ def _bronze(source: str) -> AssetIn:
 @asset(
     key=["silver", "customers"],
     ins={"bronze_customers": _bronze("customers")},
-    metadata=definition_metadata(SilverCustomers),
+    metadata=definition_metadata(SilverCustomers, SILVER_CHECK_CONSTRAINTS["customers"]),
     **_SILVER,
 )
 def silver_customers(bronze_customers: DataFrame, pii: PiiPolicy) -> DataFrame:
-    """The day's customer snapshot, latest version per customer, with e-mail and phone hashed with a secret salt
-    and names, street and postcode dropped."""
+    """The day's customer snapshot, latest version per customer, with e-mail and phone replaced by their HMAC under
+    a secret salt and names, street and postcode dropped."""
     return clean_customers(bronze_customers, pii.salt)
 
 
 @asset(
     key=["silver", "products"],
     ins={"bronze_products": _bronze("products")},
-    metadata=definition_metadata(SilverProducts),
+    metadata=definition_metadata(SilverProducts, SILVER_CHECK_CONSTRAINTS["products"]),
     **_SILVER,
 )
 def silver_products(bronze_products: DataFrame) -> DataFrame:
@@ -50,7 +56,7 @@ def silver_products(bronze_products: DataFrame) -> DataFrame:
 @asset(
     key=["silver", "web_logs"],
     ins={"bronze_web_logs": _bronze("web_logs")},
-    metadata=definition_metadata(SilverWebLogs),
+    metadata=definition_metadata(SilverWebLogs, SILVER_CHECK_CONSTRAINTS["web_logs"]),
     **_SILVER,
 )
 def silver_web_logs(bronze_web_logs: DataFrame) -> DataFrame:
@@ -65,7 +71,7 @@ def silver_web_logs(bronze_web_logs: DataFrame) -> DataFrame:
             key=AssetKey(["silver", "orders"]),
             description="Orders deduplicated on order_id (latest updated_at wins), with revenue, hour, ISO day of "
             "week and a late flag, enriched with product and customer attributes.",
-            metadata=definition_metadata(SilverOrders),
+            metadata=definition_metadata(SilverOrders, SILVER_CHECK_CONSTRAINTS["orders"]),
             io_manager_key="delta_io_manager",
             kinds={"spark", "delta"},
         ),

@@ -52,10 +52,12 @@ class SilverOrders(DataFrameModel):
 class SilverCustomers(DataFrameModel):
     customer_id: T.StringType() = Field(nullable=False, str_matches=CUSTOMER_ID, description="Customer business key")
     email_hash: T.StringType() = Field(
-        nullable=True, str_matches=SHA256_HEX, description="SHA-256 of salt + lower-cased e-mail; PII removed"
+        nullable=True,
+        str_matches=SHA256_HEX,
+        description="HMAC-SHA256 under the salt of the trimmed, lower-cased e-mail; PII removed",
     )
     phone_hash: T.StringType() = Field(
-        nullable=True, str_matches=SHA256_HEX, description="SHA-256 of salt + phone digits; PII removed"
+        nullable=True, str_matches=SHA256_HEX, description="HMAC-SHA256 under the salt of the phone digits; PII removed"
     )
     city: T.StringType() = Field(nullable=True, description="City")
     country: T.StringType() = Field(nullable=True, str_matches=COUNTRY, description="ISO country code")
@@ -95,3 +97,26 @@ class SilverWebLogs(DataFrameModel):
     os: T.StringType() = Field(nullable=False, description="Operating system parsed from the user agent")
     device: T.StringType() = Field(nullable=False, isin=DEVICES, description="desktop, mobile, tablet, bot or other")
     dt: T.DateType() = Field(nullable=False, description="Landing day")
+
+
+SILVER_CHECK_CONSTRAINTS: dict[str, dict[str, str]] = {
+    "orders": {
+        "quantity_positive": "quantity > 0",
+        "unit_price_not_negative": "unit_price >= 0",
+        "revenue_is_quantity_times_unit_price": "revenue = quantity * unit_price",
+        "order_hour_in_day": "order_hour BETWEEN 0 AND 23",
+        "day_of_week_iso": "day_of_week BETWEEN 1 AND 7",
+    },
+    "customers": {
+        "email_hash_is_hex_digest": "email_hash IS NULL OR email_hash RLIKE '^[0-9a-f]{64}$'",
+        "phone_hash_is_hex_digest": "phone_hash IS NULL OR phone_hash RLIKE '^[0-9a-f]{64}$'",
+    },
+    "products": {"list_price_not_negative": "list_price IS NULL OR list_price >= 0"},
+    "web_logs": {
+        "status_is_http": "status BETWEEN 100 AND 599",
+        "is_error_means_server_error": "is_error = (status >= 500)",
+    },
+}
+"""Invariants the silver transforms guarantee, enforced by Delta as CHECK constraints on every write: a violation is
+a bug in a transform, and the write fails before it commits. Null-safe on nullable columns, so only a wrong value
+breaks them. The softer rules (patterns, sets) stay with the asset checks, which measure them."""

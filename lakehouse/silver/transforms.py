@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.schemas import Lineage, Quarantine
 from lakehouse.conform import conform
+from lakehouse.silver.pii import keyed_hash
 from lakehouse.silver.schemas import SilverCustomers, SilverOrders, SilverProducts, SilverWebLogs
 from lakehouse.silver.user_agent import parse_user_agent_udf
 
@@ -102,19 +103,22 @@ def clean_orders(bronze_orders: DataFrame, silver_products: DataFrame, silver_cu
 
 
 def clean_customers(bronze_customers: DataFrame, pii_salt: str) -> DataFrame:
-    """Latest version of each customer of each day's snapshot, with e-mail and phone replaced by salted hashes.
+    """Latest version of each customer of each day's snapshot, with e-mail and phone replaced by their
+    HMAC-SHA256 under the secret ``pii_salt`` (lakehouse.silver.pii: the salt never enters a query plan).
 
     Name, street and postcode are dropped. An empty (or missing) e-mail or phone hashes to null, so that all
     customers without one do not share a hash.
     """
     if not pii_salt:
-        # An unsalted SHA-256 of an e-mail is reversible with a dictionary: refuse rather than leak.
+        # A hash of an e-mail under a known (empty) key is reversible with a dictionary: refuse rather than leak.
         raise ValueError("pii_salt must not be empty")
+    pii_hash = keyed_hash(bronze_customers.sparkSession, pii_salt)
     latest = _latest_versions(bronze_customers, "customer_id", F.col("updated_at").desc())
+    # Normalised in Spark, hashed in Python: the rules stay Spark's (its trim strips spaces only, unlike str.strip).
     customers = latest.select(
         "*",
-        _salted_sha256(F.lower(F.trim(F.col("email"))), pii_salt).alias("email_hash"),
-        _salted_sha256(F.regexp_replace(F.col("phone"), r"[^0-9]", ""), pii_salt).alias("phone_hash"),
+        pii_hash(F.lower(F.trim(F.col("email")))).alias("email_hash"),
+        pii_hash(F.regexp_replace(F.col("phone"), r"[^0-9]", "")).alias("phone_hash"),
     )
     return conform(customers, SilverCustomers)
 
@@ -158,10 +162,6 @@ def _rank_versions(df: DataFrame, key: str, *newest_first: Column) -> DataFrame:
 
 def _latest_versions(df: DataFrame, key: str, *newest_first: Column) -> DataFrame:
     return _rank_versions(df, key, *newest_first).where(F.col("_version") == 1).drop("_version")
-
-
-def _salted_sha256(normalised: Column, salt: str) -> Column:
-    return F.when(normalised != "", F.sha2(F.concat(F.lit(salt), normalised), 256))
 
 
 # Calendar parts are computed from epoch seconds so that they are UTC whatever the session time zone is.

@@ -12,6 +12,9 @@ DuckDB does not report file line numbers, so "the later line wins" uses the row'
 records, which has the same order.
 """
 
+import hashlib
+import hmac
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
@@ -127,10 +130,9 @@ QUALIFY row_number() OVER (PARTITION BY dt, product_id ORDER BY source_file DESC
 
 CREATE TABLE silver_customers AS
 SELECT customer_id,
-       CASE WHEN lower(trim(email)) <> '' THEN sha256(getvariable('pii_salt') || lower(trim(email))) END
-           AS email_hash,
+       CASE WHEN lower(trim(email)) <> '' THEN pii_hmac(lower(trim(email))) END AS email_hash,
        CASE WHEN regexp_replace(phone, '[^0-9]', '', 'g') <> ''
-            THEN sha256(getvariable('pii_salt') || regexp_replace(phone, '[^0-9]', '', 'g')) END AS phone_hash,
+            THEN pii_hmac(regexp_replace(phone, '[^0-9]', '', 'g')) END AS phone_hash,
        city, country, signup_date, updated_at, dt
 FROM bronze_customers
 QUALIFY row_number() OVER (PARTITION BY dt, customer_id ORDER BY updated_at DESC, source_file DESC, line DESC) = 1;
@@ -259,7 +261,7 @@ def reference_gold(raw_root: Path, start: date, end: date, pii_salt: str) -> dic
         raise ValueError(f"day range is reversed: {start} > {end}")
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET VARIABLE pii_salt = $salt", {"salt": pii_salt})
+        con.create_function("pii_hmac", _hmac_sha256_hex(pii_salt))
         con.execute(_RAW_TABLES)
         for source, day, path in _landed_files(raw_root, start - timedelta(days=RFM_LOOKBACK_DAYS), end):
             if source in JSON_SOURCES:
@@ -269,6 +271,15 @@ def reference_gold(raw_root: Path, start: date, end: date, pii_salt: str) -> dic
         con.execute(_BRONZE)
         con.execute(_SILVER)
         return {name: con.execute(query, {"start": start, "end": end}).fetchall() for name, query in _GOLD.items()}
+
+
+def _hmac_sha256_hex(key: str) -> Callable[[str], str]:
+    """HMAC-SHA256 under ``key``, as a DuckDB scalar function (DuckDB has no HMAC; NULL in gives NULL out)."""
+
+    def hmac_sha256_hex(value: str) -> str:
+        return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+    return hmac_sha256_hex
 
 
 def _landed_files(raw_root: Path, first: date, last: date) -> list[tuple[str, date, Path]]:
