@@ -12,10 +12,14 @@ def conform(df: DataFrame, model: type[DataFrameModel]) -> DataFrame:
     Raises ValueError naming the model and the missing columns, so a transform that forgets a column fails at
     plan time instead of writing a table with the wrong shape.
     """
-    target = model.to_structtype()
-    missing = [name for name in target.fieldNames() if name not in df.columns]
+    return conform_to_schema(df, model.to_structtype(), model.__name__)
+
+
+def conform_to_schema(df: DataFrame, target: T.StructType, name: str) -> DataFrame:
+    """``conform`` to a schema that no model declares; ``name`` says whose schema it is in the error."""
+    missing = [field for field in target.fieldNames() if field not in df.columns]
     if missing:
-        raise ValueError(f"{model.__name__}: missing column(s) {', '.join(missing)} (have: {', '.join(df.columns)})")
+        raise ValueError(f"{name}: missing column(s) {', '.join(missing)} (have: {', '.join(df.columns)})")
     return df.select([_as_field(df.schema[field.name], field) for field in target.fields])
 
 

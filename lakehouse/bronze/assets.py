@@ -7,8 +7,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetOut, AssetsDefinition,
 from lakehouse.bronze.parsing import parse_lines, split_parsed, unexpected_columns
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
 from lakehouse.landing import read_landing_lines
-from lakehouse.partitions import daily_partitions, window_dates
+from lakehouse.partitions import DayRange, daily_partitions
 from lakehouse.policies import IO_RETRY_POLICY
+from lakehouse.quality.cross_table import raw_reconciliation_result, raw_reconciliation_spec
+from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.raw.formats import SOURCES
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
@@ -38,22 +40,23 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
             ),
         },
         deps=[AssetKey(["raw", source])],
+        check_specs=[raw_reconciliation_spec(source)],
         partitions_def=daily_partitions,
         group_name="bronze",
         retry_policy=IO_RETRY_POLICY,
     )
-    def bronze_asset(context: AssetExecutionContext, spark: SparkResource, warehouse: Warehouse):
-        lines = read_landing_lines(
-            spark.session,
-            warehouse.root_uri,
-            source,
-            window_dates(context.partition_time_window),
-            warehouse.storage_options,
-        )
+    def bronze_asset(
+        context: AssetExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+    ):
+        days = DayRange.of_window(context.partition_time_window)
+        lines = read_landing_lines(spark.spark_session, warehouse.root_uri, source, days)
         # Checkpointed so that the two outputs below split one parse instead of parsing the files twice.
         parsed = parse_lines(lines, source, run_id=context.run.run_id, ingested_at=datetime.now(UTC)).localCheckpoint()
         table, quarantine = split_parsed(parsed)
-        raw_records = parsed.count()
+        reconciliation = raw_reconciliation_result(
+            source, parsed, table, quarantine, days, quality.max_quarantine_share
+        )
+        raw_records = reconciliation.metadata["raw_records"].value
         # Extra columns are ignored, not lost silently: the raw files keep them, and the metadata says which.
         extra = unexpected_columns(parsed)
         if extra:
@@ -61,6 +64,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         metadata = {"raw_records": raw_records, "unexpected_columns": ", ".join(extra) or "(none)"}
         yield Output(table, output_name="table", metadata=metadata)
         yield Output(quarantine, output_name="quarantine", metadata={"raw_records": raw_records})
+        yield reconciliation
 
     bronze_asset.__doc__ = f"Parses raw {source} lines into bronze.{source} and bronze.{source}_quarantine."
     return bronze_asset

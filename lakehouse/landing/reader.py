@@ -1,32 +1,31 @@
-"""The landing-zone reader: a Spark Python data source that yields raw files one line per row.
+"""The landing-zone reader: raw files as one row per line, split by Spark in the JVM (no Python per row).
 
-Spark cannot reach ``s3://`` here (no hadoop-aws) and its CSV/JSON readers lose the text of a bad record, so this
-reader goes through pyarrow filesystems and hands bronze the verbatim lines, with their file and line number.
+Spark's CSV and JSON readers lose the text of a bad record, so this reader hands bronze the verbatim lines, with
+their file and line number, and bronze parses them (``lakehouse.bronze.parsing``).
 
 Rules (docs/design.md, "Reading raw files" and "Records"):
-- files are ``<root>/raw/<source>/dt=YYYY-MM-DD/*``; names starting with ``_`` or ``.`` are not data (temporary
-  or marker files);
+- files are ``<root>/raw/<source>/dt=YYYY-MM-DD/<name>``, listed through Hadoop's FileSystem API, so ``s3://``
+  goes through S3A like every other Spark read; only files directly inside a day folder are read, and names
+  starting with ``_`` or ``.`` are not data (temporary or marker files);
 - lines end at ``\\n``; a trailing ``\\r`` is dropped (CRLF files);
 - a blank line (empty or only ASCII whitespace) is not a record;
 - a UTF-8 byte-order mark at the start of a file is dropped;
 - line 1 of a CSV file is its header: never a record, carried in ``header`` on every record of the file;
-- a line that is not valid UTF-8 is decoded with backslash escapes and flagged ``invalid_utf8``.
+- a line that is not valid UTF-8 is flagged ``invalid_utf8``, and its text has U+FFFD in place of each invalid
+  byte sequence.
+
+How: Spark's ``binaryFile`` source reads each file whole (one row per file). Its bytes are decoded as ISO-8859-1,
+one character per byte, so that splitting at ``\\n`` and encoding back gives each line's exact bytes; only then is
+a line checked and decoded as UTF-8 (Spark's ``split`` would decode the whole file first and hide invalid bytes).
 """
 
-import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
-
-import pyarrow as pa
-import pyarrow.fs as pafs
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
-from pyspark.sql.pandas.types import to_arrow_schema
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, DateType, LongType, StringType, StructField, StructType
 
+from lakehouse.conform import conform_to_schema
+from lakehouse.partitions import DayRange
 from lakehouse.raw.formats import CSV_SOURCES, SOURCES
-from lakehouse.storage import filesystem_for, join_uri
 
 LINES_SCHEMA = StructType(
     [
@@ -40,151 +39,89 @@ LINES_SCHEMA = StructType(
 )
 """One row per record. ``header`` is the file's header line (CSV sources) or null (JSON lines)."""
 
-# Option names. The storage options carry credentials: Spark redacts option values whose key contains "secret"
-# when it prints plans and logs.
-ROOT_OPTION = "root"
-SOURCE_OPTION = "source"
-DT_START_OPTION = "dt_start"
-DT_END_OPTION = "dt_end"
-STORAGE_OPTIONS_OPTION = "storage_options_secret"
-
-_BATCH_ROWS = 10_000
-_UTF8_BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class LandingFile(InputPartition):
-    """One landed file: the unit of work of a read task."""
-
-    uri: str
-    """As recorded in ``_source_file``: the storage root URI joined with the file's relative path."""
-    path: str
-    """Path inside the filesystem."""
-    dt: date
-    is_csv: bool
+_NOT_DATA_PREFIXES = ("_", ".")
+_BYTE_PER_CHAR = "ISO-8859-1"
+_UTF8_BOM = "\u00ef\u00bb\u00bf"
+"""The UTF-8 byte-order mark's three bytes, as ISO-8859-1 decodes them."""
+# Anchored with \z, not $: Java's $ also matches before a final line terminator, and ISO-8859-1 decodes byte
+# 0x85 to U+0085, which Java counts as one.
+_BLANK = r"^[ \t\n\r\x0B\f]*\z"
+"""Only the ASCII whitespace that Python's ``bytes.strip`` removes."""
+_TRAILING_CR = r"\r\z"
+_GLOB_CHARACTERS = "\\{}[]*?"
+"""Characters that make Spark expand a path as a Hadoop glob."""
 
 
-class LandingLinesDataSource(DataSource):
-    """``spark.read.format("lakehouse_landing")``: options root, source, dt_start, dt_end ([start, end) days) and
-    storage_options_secret (JSON object of delta-rs style storage options)."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "lakehouse_landing"
-
-    def schema(self) -> StructType:
-        return LINES_SCHEMA
-
-    def reader(self, schema: StructType) -> "LandingLinesReader":
-        return LandingLinesReader(self.options, schema)
+def read_landing_lines(spark: SparkSession, root_uri: str, source: str, days: DayRange) -> DataFrame:
+    """The raw lines of ``source`` landed on ``days``, one row per record (``LINES_SCHEMA``)."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}, expected one of {SOURCES}")
+    paths = _landed_files(spark, root_uri, source, days)
+    if not paths:
+        return spark.createDataFrame([], LINES_SCHEMA)
+    files = spark.read.format("binaryFile").load([_literal_path(path) for path in paths])
+    return conform_to_schema(
+        _records(files, f"{root_uri.rstrip('/')}/raw/{source}", source in CSV_SOURCES), LINES_SCHEMA, "landing lines"
+    )
 
 
-class LandingLinesReader(DataSourceReader):
-    def __init__(self, options: Mapping[str, str], schema: StructType) -> None:
-        missing = [key for key in (ROOT_OPTION, SOURCE_OPTION, DT_START_OPTION, DT_END_OPTION) if not options.get(key)]
-        if missing:
-            raise ValueError(f"lakehouse_landing: missing option(s) {', '.join(missing)}")
-        self.root = options[ROOT_OPTION]
-        self.source = options[SOURCE_OPTION]
-        if self.source not in SOURCES:
-            raise ValueError(f"lakehouse_landing: unknown source {self.source!r}, expected one of {SOURCES}")
-        self.dt_start = date.fromisoformat(options[DT_START_OPTION])
-        self.dt_end = date.fromisoformat(options[DT_END_OPTION])
-        self.storage_options: dict[str, str] = json.loads(options.get(STORAGE_OPTIONS_OPTION) or "{}")
-        self.arrow_schema = to_arrow_schema(schema, timezone="UTC")
-
-    def partitions(self) -> Sequence[InputPartition]:
-        return list_landing_files(self.root, self.source, self.dt_start, self.dt_end, self.storage_options)
-
-    def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
-        if not isinstance(partition, LandingFile):
-            return  # no files in range: Spark still plans one empty InputPartition(None)
-        fs, _ = filesystem_for(self.root, self.storage_options)
-        # A landed file is one source's day (a few MB): reading it whole is simpler and faster than streaming.
-        with fs.open_input_stream(partition.path) as stream:
-            content = stream.read()
-        rows = iter_lines(content, partition.is_csv)
-        while True:
-            chunk = [row for _, row in zip(range(_BATCH_ROWS), rows, strict=False)]
-            if not chunk:
-                return
-            numbers, lines, headers, invalid = zip(*chunk, strict=True)
-            yield pa.RecordBatch.from_arrays(
-                [
-                    pa.array([partition.uri] * len(chunk), pa.string()),
-                    pa.array(numbers, pa.int64()),
-                    pa.array(lines, pa.string()),
-                    pa.array(headers, pa.string()),
-                    pa.array([partition.dt] * len(chunk), pa.date32()),
-                    pa.array(invalid, pa.bool_()),
-                ],
-                schema=self.arrow_schema,
-            )
-
-
-def list_landing_files(
-    root_uri: str, source: str, dt_start: date, dt_end: date, storage_options: Mapping[str, str] | None = None
-) -> list[LandingFile]:
-    """The files of ``source`` landed on days in ``[dt_start, dt_end)``, in day then name order.
+def _landed_files(spark: SparkSession, root_uri: str, source: str, days: DayRange) -> list[str]:
+    """Hadoop paths of the data files of ``source`` landed on ``days``, in day then name order.
 
     Lists ``raw/<source>/`` once and then only the day folders inside the range, so other days are never opened.
     """
-    fs, root_path = filesystem_for(root_uri, storage_options)
-    source_dir = join_uri(root_path, "raw", source)
-    days = [dt_start + timedelta(days=n) for n in range((dt_end - dt_start).days)]
-    wanted = {f"dt={day.isoformat()}": day for day in days}
+    source_dir = spark._jvm.org.apache.hadoop.fs.Path(f"{root_uri.rstrip('/')}/raw/{source}")
+    # The session's Hadoop configuration, as Spark's own readers use it (it includes the session's S3A settings).
+    fs = source_dir.getFileSystem(spark._jsparkSession.sessionState().newHadoopConf())
+    if not fs.exists(source_dir):
+        return []
+    wanted = {f"dt={day.isoformat()}" for day in days.days()}
     day_dirs = [
-        info
-        for info in fs.get_file_info(pafs.FileSelector(source_dir, allow_not_found=True))
-        if info.type == pafs.FileType.Directory and info.base_name in wanted
+        status.getPath()
+        for status in fs.listStatus(source_dir)
+        if status.isDirectory() and status.getPath().getName() in wanted
     ]
     files = []
-    for day_dir in sorted(day_dirs, key=lambda info: info.base_name):
-        day = wanted[day_dir.base_name]
-        for info in sorted(fs.get_file_info(pafs.FileSelector(day_dir.path)), key=lambda info: info.base_name):
-            if info.type != pafs.FileType.File or info.base_name.startswith(("_", ".")):
-                continue
-            uri = join_uri(root_uri, "raw", source, day_dir.base_name, info.base_name)
-            files.append(LandingFile(uri=uri, path=info.path, dt=day, is_csv=source in CSV_SOURCES))
+    for day_dir in sorted(day_dirs, key=lambda path: path.getName()):
+        statuses = [status for status in fs.listStatus(day_dir) if status.isFile()]
+        names = sorted((status.getPath().getName(), status.getPath().toString()) for status in statuses)
+        files += [path for name, path in names if not name.startswith(_NOT_DATA_PREFIXES)]
     return files
 
 
-def iter_lines(content: bytes, is_csv: bool) -> Iterator[tuple[int, str, str | None, bool]]:
-    """(line number, text, header, invalid_utf8) for each record of a file's content."""
-    content = content.removeprefix(_UTF8_BOM)
-    raw_lines = content.split(b"\n")
-    header = None
-    if is_csv:
-        header, _ = _decode(raw_lines[0].removesuffix(b"\r"))
-    for number, raw in enumerate(raw_lines[1:] if is_csv else raw_lines, start=2 if is_csv else 1):
-        if not raw.strip():
-            continue
-        text, invalid = _decode(raw.removesuffix(b"\r"))
-        yield number, text, header, invalid
+def _literal_path(path: str) -> str:
+    """``path`` escaped so that Spark reads that one file even if its name holds glob characters."""
+    return "".join(f"\\{char}" if char in _GLOB_CHARACTERS else char for char in path)
 
 
-def _decode(raw: bytes) -> tuple[str, bool]:
-    try:
-        return raw.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", errors="backslashreplace"), True
-
-
-def read_landing_lines(
-    spark: SparkSession,
-    root_uri: str,
-    source: str,
-    dt_range: tuple[date, date],
-    storage_options: Mapping[str, str] | None = None,
-) -> DataFrame:
-    """The raw lines of ``source`` landed on days in ``[start, end)``, one row per record (``LINES_SCHEMA``)."""
-    start, end = dt_range
-    return (
-        spark.read.format(LandingLinesDataSource.name())
-        .option(ROOT_OPTION, root_uri)
-        .option(SOURCE_OPTION, source)
-        .option(DT_START_OPTION, start.isoformat())
-        .option(DT_END_OPTION, end.isoformat())
-        .option(STORAGE_OPTIONS_OPTION, json.dumps(dict(storage_options or {})))
-        .load()
+def _records(files: DataFrame, source_dir_uri: str, is_csv: bool) -> DataFrame:
+    """The records of ``binaryFile`` rows, all of whose paths end in ``dt=YYYY-MM-DD/<name>``."""
+    text = F.regexp_replace(F.decode("content", _BYTE_PER_CHAR), f"^{_UTF8_BOM}", "")
+    split = files.select(
+        # The root URI as the caller spelled it, not Hadoop's qualified form (file:/ instead of file:///).
+        F.concat(F.lit(f"{source_dir_uri}/"), F.regexp_extract("path", r"([^/]+/[^/]+)$", 1)).alias("_source_file"),
+        F.to_date(F.regexp_extract("path", r"/dt=([^/]+)/[^/]+$", 1)).alias("dt"),
+        F.split(text, "\n", -1).alias("raw_lines"),
     )
+    header = _utf8_text(F.element_at("raw_lines", 1))[0] if is_csv else F.lit(None).cast(StringType())
+    exploded = split.select(
+        "_source_file", "dt", header.alias("header"), F.posexplode("raw_lines").alias("index", "raw")
+    )
+    records = exploded.where(~F.col("raw").rlike(_BLANK))
+    if is_csv:
+        records = records.where(F.col("index") > 0)
+    line, invalid = _utf8_text(F.col("raw"))
+    return records.select(
+        "_source_file",
+        (F.col("index") + 1).cast(LongType()).alias("_line_number"),
+        line.alias("line"),
+        "header",
+        "dt",
+        invalid.alias("invalid_utf8"),
+    )
+
+
+def _utf8_text(raw_line: Column) -> tuple[Column, Column]:
+    """(text, is not valid UTF-8) of a line decoded byte per character, without its trailing ``\\r``."""
+    utf8 = F.encode(F.regexp_replace(raw_line, _TRAILING_CR, ""), _BYTE_PER_CHAR).cast(StringType())
+    return F.make_valid_utf8(utf8), ~F.is_valid_utf8(utf8)

@@ -1,7 +1,9 @@
-"""Parse a raw file's content with the bronze parser and return its outcome per line, for readable assertions."""
+"""Land a raw file, read it with the landing reader and parse it with the bronze parser; return its outcome per
+line, for readable assertions."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyspark.sql.functions as F
@@ -9,12 +11,14 @@ import pyspark.sql.types as T
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.bronze.parsing import ParsedSource, parse_source
-from lakehouse.landing.reader import LINES_SCHEMA, iter_lines
-from lakehouse.raw.formats import CSV_SOURCES
+from lakehouse.landing.reader import read_landing_lines
+from lakehouse.partitions import DayRange
+from lakehouse_tests.raw.landing import land
 
 DAY = date(2024, 1, 15)
 INGESTED_AT = datetime(2024, 1, 16, 2, 0, tzinfo=UTC)
 RUN_ID = "run-1"
+FILE_NAME = "file"
 
 
 @dataclass(frozen=True)
@@ -26,17 +30,15 @@ class Outcome:
     """Quarantine reason by line number."""
 
 
-def lines_frame(spark: SparkSession, source: str, content: bytes, file: str = "raw/file") -> DataFrame:
-    """The landing reader's rows for ``content``, without files or the data source: same line rules."""
-    rows = [
-        (file, number, text, header, DAY, invalid)
-        for number, text, header, invalid in iter_lines(content, source in CSV_SOURCES)
-    ]
-    return spark.createDataFrame(rows, LINES_SCHEMA)
+def landed_lines(spark: SparkSession, root: Path, source: str, content: bytes) -> DataFrame:
+    """The landing reader's rows for ``content``, landed on ``DAY`` as ``FILE_NAME`` under ``root``."""
+    land(root, source, DAY, FILE_NAME, content)
+    return read_landing_lines(spark, root.as_uri(), source, DayRange(DAY, DAY + timedelta(days=1)))
 
 
-def parse(spark: SparkSession, source: str, content: bytes) -> Outcome:
-    parsed = parse_source(lines_frame(spark, source, content), source, run_id=RUN_ID, ingested_at=INGESTED_AT)
+def parse(spark: SparkSession, root: Path, source: str, content: bytes) -> Outcome:
+    lines = landed_lines(spark, root, source, content)
+    parsed = parse_source(lines, source, run_id=RUN_ID, ingested_at=INGESTED_AT)
     bronze = {
         row["_line_number"]: {k: v for k, v in row.asDict().items() if not k.startswith("_") and k != "dt"}
         for row in _timestamps_as_text(parsed.bronze).collect()

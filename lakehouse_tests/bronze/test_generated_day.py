@@ -8,6 +8,7 @@ from pyspark.sql import SparkSession
 from lakehouse.bronze.parsing import parse_source
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
 from lakehouse.landing.reader import read_landing_lines
+from lakehouse.partitions import DayRange
 from lakehouse.raw.formats import SOURCES
 from lakehouse.raw.generator import LandedFile, generate_day, land_day
 from lakehouse_tests.raw.dirt import QUARANTINED_KINDS, RECOGNISERS
@@ -27,7 +28,7 @@ def test_raw_records_equal_bronze_plus_quarantine_and_only_bad_lines_are_quarant
     spark: SparkSession, landing: tuple[str, dict[str, LandedFile]], source: str
 ) -> None:
     root, landed = landing
-    lines = read_landing_lines(spark, root, source, (DAY, date(2024, 1, 16)))
+    lines = read_landing_lines(spark, root, source, DayRange(DAY, date(2024, 1, 16)))
     parsed = parse_source(lines, source, run_id="run-1", ingested_at=datetime(2024, 1, 16, 2))
 
     assert parsed.bronze.schema == BRONZE_MODELS[source].to_structtype()

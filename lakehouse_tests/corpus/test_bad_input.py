@@ -14,6 +14,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult
 
 from lakehouse.delta import read_table
 from lakehouse.landing import read_landing_lines
+from lakehouse.partitions import DayRange
 from lakehouse.raw.formats import FILE_NAMES, SOURCES
 from lakehouse.raw.generator import count_records, generate_day
 from lakehouse_tests.corpus.cases import (
@@ -95,7 +96,7 @@ def test_a_run_over_the_whole_corpus_succeeds(corpus):
 @pytest.mark.parametrize("day", [DAY, WHOLE_FILE_DAY])
 def test_no_record_is_lost_raw_equals_bronze_plus_quarantine(corpus, spark, source, day):
     root = str(corpus.lakehouse.root)
-    raw = read_landing_lines(spark, root, source, (day, day + timedelta(days=1))).count()
+    raw = read_landing_lines(spark, root, source, DayRange(day, day + timedelta(days=1))).count()
     bronze = len(corpus.rows(spark, "bronze", source, day))
     quarantined = len(corpus.rows(spark, "bronze", f"{source}_quarantine", day))
 
@@ -115,8 +116,8 @@ def test_no_order_is_lost_between_bronze_and_silver(corpus, spark):
 
 
 def _raw_text(line: bytes) -> str:
-    """A landed line as the quarantine keeps it: bytes that are not UTF-8 become backslash escapes."""
-    return line.decode("utf-8", errors="backslashreplace")
+    """A landed line as the quarantine keeps it: each invalid UTF-8 sequence becomes U+FFFD."""
+    return line.decode("utf-8", errors="replace")
 
 
 @pytest.mark.parametrize("case", [c for c in BAD_RECORDS if c.outcome == QUARANTINED], ids=lambda c: c.kind)
