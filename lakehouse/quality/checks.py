@@ -18,7 +18,6 @@ from lakehouse.gold.schemas import CustomerRfm, DailySales, ProductPerformance, 
 from lakehouse.quality.cross_table import (
     build_gold_totals_check,
     build_order_volume_check,
-    build_raw_reconciliation_check,
     build_referential_integrity_check,
 )
 from lakehouse.quality.model_checks import build_model_check
@@ -62,7 +61,6 @@ def _bronze_checks() -> list[AssetChecksDefinition]:
                 masked=("raw_record",) if source == "customers" else (),
             )
         )
-        checks.append(build_raw_reconciliation_check(source))
     return checks
 
 

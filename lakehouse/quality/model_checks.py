@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.delta import read_table
-from lakehouse.partitions import days_in, window_dates
+from lakehouse.partitions import DayRange, days_in, window_dates
 from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
@@ -359,7 +359,7 @@ def _duplicate_keys(df: DataFrame, rules: ModelRules, limit: int) -> list[dict[s
     return [{k: (MASK if k in rules.masked else v) for k, v in r.asDict().items()} for r in duplicates]
 
 
-def checked_days(context: AssetCheckExecutionContext, asset_key: AssetKey) -> tuple[date, date]:
+def checked_days(context: AssetCheckExecutionContext, asset_key: AssetKey) -> DayRange:
     """The days the run materialized: the run's partition or partition range (a check in the same run as its
     asset sees the run's window, also for a single-run backfill). A check launched on its own, with no
     partition, looks at the asset's latest materialized partition."""
@@ -370,7 +370,7 @@ def checked_days(context: AssetCheckExecutionContext, asset_key: AssetKey) -> tu
     if partition is None:
         raise ValueError(f"{asset_key.to_user_string()} has no materialized partition to check")
     day = date.fromisoformat(partition)
-    return day, day + timedelta(days=1)
+    return DayRange(day, day + timedelta(days=1))
 
 
 def build_model_check(
@@ -398,12 +398,7 @@ def build_model_check(
         context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
     ) -> AssetCheckResult:
         dt_range = checked_days(context, asset_key)
-        df = read_table(
-            spark.session,
-            warehouse.table_uri(layer, table),
-            dt_range=dt_range,
-            storage_options=warehouse.storage_options,
-        )
+        df = read_table(spark.spark_session, warehouse.table_uri(layer, table), days=dt_range)
         report = evaluate_model(
             df, model, dt_range, quality, table=f"{layer}.{table}", unique_key=unique_key, masked=masked
         )
