@@ -69,7 +69,8 @@ class SparkResource(LazyPySparkResource):
             self._spark_session = build_spark_session(self.spark_conf())
             return
         # Someone else's session (a notebook, the test suite): its JVM settings are fixed, but the storage settings
-        # are per query (Spark and Delta read spark.hadoop.* from the session on every file system access).
-        for key, value in self.warehouse.spark_conf().items():
+        # are per query: Spark and Delta copy the session's settings into the Hadoop configuration of every file
+        # system access, under their own names (so fs.s3a.*, not spark.hadoop.fs.s3a.*).
+        for key, value in self.warehouse.hadoop_conf().items():
             existing.conf.set(key, value)
         self._spark_session = existing

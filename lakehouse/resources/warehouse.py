@@ -77,7 +77,12 @@ class Warehouse(ConfigurableResource):
         return {key: value for key, value in options.items() if value}
 
     def spark_conf(self) -> dict[str, str]:
-        """Spark's S3A settings for the same endpoint and keys; empty for local disk.
+        """``hadoop_conf`` as Spark settings (``spark.hadoop.*``), for a session being built."""
+        return {f"spark.hadoop.{key}": value for key, value in self.hadoop_conf().items()}
+
+    def hadoop_conf(self) -> dict[str, str]:
+        """Hadoop's S3A settings for the same endpoint and keys; empty for local disk. Set on a running session
+        (``spark.conf.set``) under these names, they reach every query's Hadoop configuration.
 
         ``s3://`` is mapped to S3A, so Spark, delta-rs and DuckDB all address a table by the same URI. A custom
         endpoint (MinIO, SeaweedFS) gets path-style access: those servers do not serve bucket subdomains.
@@ -98,7 +103,7 @@ class Warehouse(ConfigurableResource):
             hadoop["fs.s3a.access.key"] = options["AWS_ACCESS_KEY_ID"]
             hadoop["fs.s3a.secret.key"] = options.get("AWS_SECRET_ACCESS_KEY", "")
             hadoop["fs.s3a.aws.credentials.provider"] = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
-        return {f"spark.hadoop.{key}": value for key, value in hadoop.items()}
+        return hadoop
 
     def filesystem(self) -> tuple[pafs.FileSystem, str]:
         """The pyarrow filesystem holding the root, and the root's path inside it."""

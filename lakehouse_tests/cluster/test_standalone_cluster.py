@@ -17,27 +17,31 @@ from dagster import AssetKey, DagsterInstance
 
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.summary import summarize_warehouse
-from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT, cron_command
+from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT, cron_command, write_commits
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Runs on the cluster's executors: which interpreter runs Python there, from which directory, and whether our
-# data source modules import there without the driver's working directory.
+# Runs on the cluster's executors: which interpreter runs Python there, from which directory, whether the module of
+# our pandas UDF imports there without the driver's working directory, and whether the executors have the Delta jars.
 PROBE = """
 import json, os, sys
 from lakehouse.resources.spark import SparkResource
+from lakehouse.resources.warehouse import Warehouse
 
 def probe(_):
     import os, sys
-    import lakehouse.delta.datasource, lakehouse.landing.reader
+    import lakehouse.silver.user_agent
     yield {"python": sys.executable, "cwd": os.getcwd(), "pid": os.getpid()}
 
-spark = SparkResource().session
+spark = SparkResource(warehouse=Warehouse()).spark_session
 found = spark.sparkContext.parallelize(range(2), 2).mapPartitions(probe).collect()
+table = sys.argv[1]
+spark.range(1000).selectExpr("id", "DATE'2024-03-01' AS dt").repartition(2).write.format("delta").save(table)
 print(json.dumps({
     "executors": found,
+    "delta_rows": spark.read.format("delta").load(table).count(),
     "driver_host": spark.conf.get("spark.driver.host"),
     "application_id": spark.sparkContext.applicationId,
     "master": spark.sparkContext.master,
@@ -63,12 +67,18 @@ def cluster_env(tmp_path, spark_cluster) -> dict[str, str]:
     }
 
 
-def test_executors_run_the_project_interpreter_and_import_the_data_sources(cluster_env, spark_cluster, tmp_path):
+def test_executors_run_the_project_interpreter_and_write_delta(cluster_env, spark_cluster, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    table = str(tmp_path / "probe_table")
 
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE], env=cluster_env, cwd=elsewhere, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", PROBE, table],
+        env=cluster_env,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert completed.returncode == 0, completed.stderr[-4000:]
@@ -76,6 +86,7 @@ def test_executors_run_the_project_interpreter_and_import_the_data_sources(clust
     assert report["master"] == spark_cluster.master_url
     assert report["driver_host"] == "127.0.0.1"
     assert report["application_id"].startswith("app-")
+    assert report["delta_rows"] == 1000, "the executors wrote Delta files with the jars on their classpath"
     assert {executor["python"] for executor in report["executors"]} == {sys.executable}
     # Executors run in the worker's own directory: the modules come from the installed package, not the cwd.
     assert all(not executor["cwd"].startswith(str(REPO)) for executor in report["executors"])
@@ -99,7 +110,8 @@ def test_a_three_day_backfill_from_bronze_to_gold_runs_on_the_cluster(cluster_en
     for table in tables:
         if table.rows:
             assert table.partitions == ["2024-03-01", "2024-03-02", "2024-03-03"], table
-        assert table.version == 0, f"{table.layer}.{table.table}: one commit for the whole range"
+        uri = f"{cluster_env['LAKEHOUSE_ROOT']}/{table.layer}/{table.table}"
+        assert write_commits(uri) == 1, f"{table.layer}.{table.table}: one write for the whole range"
     daily_sales = next(t for t in tables if (t.layer, t.table) == ("gold", "daily_sales"))
     assert daily_sales.rows > 0
 

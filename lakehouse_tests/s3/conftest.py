@@ -166,6 +166,14 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 
 
 @pytest.fixture
+def spark_on_s3(spark, s3_server: S3Server):
+    """The test process's SparkSession with the server's S3A settings, as the Spark resource applies them."""
+    for key, value in s3_server.warehouse(f"s3://{BUCKET}").hadoop_conf().items():
+        spark.conf.set(key, value)
+    return spark
+
+
+@pytest.fixture
 def s3_root(s3_server: S3Server) -> str:
     """A fresh prefix in the test bucket: the storage root of one test."""
     return f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}"

@@ -2,7 +2,9 @@
 other readers (delta-rs, DuckDB) read them back, the data outlives a server restart, and no secret leaks."""
 
 import dataclasses
+import os
 import secrets
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -11,20 +13,22 @@ from pathlib import Path
 import duckdb
 import duckdb_extension_delta
 import pytest
-from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster._core.instance.ref import InstanceRef
 from dagster._serdes import serialize_value
 from deltalake import DeltaTable
 
-from lakehouse.definitions import all_assets
 from lakehouse.delta import read_table, write_table
+from lakehouse.partitions import DayRange
 from lakehouse.resources.warehouse import Warehouse
 from lakehouse.summary import summarize_warehouse
-from lakehouse_tests.harness import LakehouseUnderTest
+from lakehouse_tests.harness import TEST_PII_SALT, LakehouseUnderTest, cron_command, write_commits
 from lakehouse_tests.s3.conftest import S3Server
 from lakehouse_tests.test_definitions import MEDALLION_TABLES
 
 pytestmark = pytest.mark.slow
 
+REPO = Path(__file__).resolve().parents[2]
 DAY_1, DAY_3 = date(2024, 3, 4), date(2024, 3, 6)
 DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"]
 
@@ -66,16 +70,15 @@ def test_a_three_day_backfill_lands_every_table_in_the_bucket(backfill: Backfill
     for key in [("bronze", "orders"), ("silver", "orders"), *(("gold", t) for t in MEDALLION_TABLES["gold"])]:
         assert tables[key].partitions == DAYS, key
         assert tables[key].rows > 0, key
-        assert tables[key].version == 0, f"{key}: a backfill is one commit"
-    rolling = read_table(
-        spark, warehouse.table_uri("gold", "sales_rolling_7d"), storage_options=backfill.storage_options
-    )
+        uri = warehouse.table_uri(*key)
+        assert write_commits(uri, backfill.storage_options) == 1, f"{key}: a backfill is one write"
+    rolling = read_table(spark, warehouse.table_uri("gold", "sales_rolling_7d"))
     assert [row["days_in_window"] for row in rolling.orderBy("dt").collect()] == [1, 2, 3]
 
 
 def test_delta_rs_and_duckdb_read_the_same_gold_table_from_s3(backfill: Backfill, spark, s3_server: S3Server):
     uri = backfill.lakehouse.warehouse.table_uri("gold", "daily_sales")
-    spark_rows = read_table(spark, uri, storage_options=backfill.storage_options)
+    spark_rows = read_table(spark, uri)
     expected = {(str(row["dt"]), row["category"], row["channel"]): row["revenue"] for row in spark_rows.collect()}
 
     delta_rs = DeltaTable(uri, storage_options=backfill.storage_options).to_pyarrow_table().to_pylist()
@@ -117,39 +120,46 @@ def test_no_event_of_the_run_carries_the_secret_key(backfill: Backfill, s3_serve
     assert table_uris and all(uri.startswith("s3://lakehouse/backfill/") for uri in table_uris)
 
 
-def test_a_spark_failure_on_s3_does_not_leak_the_secret_it_was_given(backfill: Backfill, s3_server: S3Server):
-    """A wrong secret key makes the landing read fail inside Spark's Python worker; no event may carry that key."""
+def test_a_wrong_secret_fails_the_run_in_spark_and_no_event_carries_it(
+    backfill: Backfill, s3_server: S3Server, tmp_path: Path
+):
+    """The cron command with a wrong secret key: S3A refuses the signature inside Spark's JVM, the run fails with
+    that error, and neither the output nor Dagster's event log carries the key. A fresh process, because a JVM
+    keeps one S3A client per bucket once it has made it."""
     wrong_secret = "wrong-" + secrets.token_hex(16)
-    wrong = dataclasses.replace(s3_server, secret_access_key=wrong_secret)
-    lakehouse = S3LakehouseUnderTest(root=backfill.lakehouse.root, instance=backfill.lakehouse.instance, server=wrong)
-    result = materialize(
-        all_assets,
-        selection=[AssetKey(["bronze", "orders"]), AssetKey(["bronze", "orders_quarantine"])],  # one step
-        partition_key=DAY_1.isoformat(),
-        resources=lakehouse.resources(),
-        instance=lakehouse.instance,
-        raise_on_error=False,
-    )
+    dagster_home = tmp_path / "dagster"
+    dagster_home.mkdir()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "LAKEHOUSE_ROOT": str(backfill.lakehouse.root),
+        "LAKEHOUSE_S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": backfill.storage_options["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": wrong_secret,
+        "LAKEHOUSE_PII_SALT": TEST_PII_SALT,
+    }
+    command = cron_command("--partition", DAY_1.isoformat())
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=REPO)
 
-    assert not result.success
-    failures = [event for event in result.all_events if event.is_step_failure]
-    error_texts = [str(event.event_specific_data.error.to_string()) for event in failures]
-    # The failure is Spark's own error text, carrying the S3 error from the data source's Python worker.
-    assert error_texts and any("PYTHON_DATA_SOURCE_ERROR" in t and "SIGNATURE_DOES_NOT_MATCH" in t for t in error_texts)
-    for event in backfill.lakehouse.instance.all_logs(result.run_id):
-        assert wrong_secret not in serialize_value(event), event.dagster_event_type
-    assert wrong_secret not in serialize_value(backfill.lakehouse.instance.get_run_by_id(result.run_id))
+    assert finished.returncode != 0
+    output = finished.stdout + finished.stderr
+    assert "403" in output or "SignatureDoesNotMatch" in output or "AccessDenied" in output, output[-3000:]
+    assert wrong_secret not in output
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 1 and runs[0].is_failure
+        for event in instance.all_logs(runs[0].run_id):
+            assert wrong_secret not in serialize_value(event), event.dagster_event_type
 
 
-def test_two_days_written_concurrently_to_one_table_both_land(spark, s3_server: S3Server, s3_root: str):
+def test_two_days_written_concurrently_to_one_table_both_land(spark_on_s3, s3_server: S3Server, s3_root: str):
     uri = f"{s3_root}/concurrent"
     options = s3_server.warehouse(s3_root).storage_options
     schema = "id INT, dt DATE"
 
     def write_day(day: date) -> int:
-        rows = spark.createDataFrame([(n, day) for n in range(100)], schema)
-        return write_table(rows, uri, mode="overwrite", replace_range=(day, day + timedelta(days=1)),
-                           storage_options=options).version  # fmt: skip
+        rows = spark_on_s3.createDataFrame([(n, day) for n in range(100)], schema)
+        return write_table(rows, uri, mode="overwrite", days=DayRange(day, day + timedelta(days=1))).version
 
     days = [date(2024, 3, 4), date(2024, 3, 5)]
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -168,5 +178,5 @@ def test_the_tables_outlive_a_restart_of_the_s3_server(backfill: Backfill, s3_se
     s3_server.restart()
 
     assert summarize_warehouse(warehouse.root_uri, backfill.storage_options) == before
-    orders = read_table(spark, warehouse.table_uri("silver", "orders"), storage_options=backfill.storage_options)
+    orders = read_table(spark, warehouse.table_uri("silver", "orders"))
     assert orders.count() == next(s.rows for s in before if (s.layer, s.table) == ("silver", "orders"))
