@@ -72,6 +72,7 @@ format: install
 clean:
 	rm -rf $(STATE)
 
-## bench: where a run's time goes, as ratios measured side by side (BENCH_ARGS="--repeat 3" for medians)
+## bench: the lakehouse vs a plain PySpark floor (and DuckDB), side by side: time, peak RSS, ratios, where time goes
+##        (default 7 days x 100k orders; BENCH_ARGS="--orders-per-day 300000 --repeat 3", see --help)
 bench: install
 	$(BIN)/python -m lakehouse_tests.bench.bench_pipeline $(BENCH_ARGS)
