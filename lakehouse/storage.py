@@ -1,7 +1,7 @@
 """One place that turns a storage URI plus delta-rs style storage options into a pyarrow filesystem.
 
-The Delta engine, the landing-zone reader and the generator all go through it, so local disk and
-S3-compatible servers behave the same everywhere. Spark never talks to object storage itself.
+The Python-side writers and listers (the demo generator, the landing sensor's local listing, the summary) go through
+it; Spark reaches the same storage itself, through S3A, with settings from the same ``Warehouse``.
 """
 
 from collections.abc import Mapping

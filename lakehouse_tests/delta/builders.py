@@ -1,4 +1,4 @@
-"""Tiny orders tables for the Delta engine tests, and ways to see what a table references on disk."""
+"""Tiny orders tables for the Delta table tests, and ways to see what a table references on disk."""
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
