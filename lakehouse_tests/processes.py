@@ -2,6 +2,7 @@
 
 import ipaddress
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,15 +54,18 @@ def _run_watching(
 ) -> subprocess.CompletedProcess:
     """Run ``command`` to completion (stdout and stderr together in ``stdout``), calling ``watch`` with the pids of
     its process tree, itself included, every 50 ms."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + timeout_s
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            process.kill()
-            raise TimeoutError(f"{command} did not finish in {timeout_s} s")
-        watch({process.pid} | _descendants(process.pid))
-        time.sleep(_POLL_INTERVAL_S)
-    output = process.stdout.read() if process.stdout else ""
+    # A file, not a pipe: this loop reads nothing until the end, and a child that filled a pipe's 64 KB would block.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout_s
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise TimeoutError(f"{command} did not finish in {timeout_s} s")
+            watch({process.pid} | _descendants(process.pid))
+            time.sleep(_POLL_INTERVAL_S)
+        log.seek(0)
+        output = log.read()
     return subprocess.CompletedProcess(command, process.returncode, output, "")
 
 
