@@ -25,11 +25,6 @@ class DayRange(NamedTuple):
     def of_window(cls, window: TimeWindow) -> "DayRange":
         return cls(window.start.date(), window.end.date())
 
-    @classmethod
-    def inclusive(cls, first: date, last: date) -> "DayRange":
-        """The days ``first..last``, both included, as a user names them."""
-        return cls(first, last + timedelta(days=1))
-
     @property
     def last(self) -> date:
         return self.end - timedelta(days=1)
@@ -43,13 +38,3 @@ class DayRange(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.start}...{self.last}"
-
-
-def window_dates(window: TimeWindow) -> DayRange:
-    """A partition time window as the range of days it covers."""
-    return DayRange.of_window(window)
-
-
-def days_in(start: date, end: date) -> list[date]:
-    """The days of ``[start, end)``."""
-    return DayRange(start, end).days()

@@ -7,25 +7,19 @@ from urllib.parse import urlparse
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from lakehouse.delta.errors import PartitionColumnError, TableNotFoundError, describe_table
+from lakehouse.delta.errors import PartitionColumnError, describe_table
+from lakehouse.delta.tables import latest_version, open_table
 from lakehouse.partitions import PARTITION_COLUMN, DayRange
 
 DEFAULT_VACUUM_RETENTION_HOURS = 168
 """Delta's own default: a week of snapshots stays readable by time travel and by slow concurrent readers."""
 
 
-def _open(spark: SparkSession, table_uri: str) -> DeltaTable:
-    if not DeltaTable.isDeltaTable(spark, table_uri):
-        raise TableNotFoundError(f"no Delta table at {table_uri}")
-    return DeltaTable.forPath(spark, table_uri)
-
-
-def _check_partitioned_by_day(spark: SparkSession, table: DeltaTable, table_uri: str) -> None:
+def _check_partitioned_by_day(table: DeltaTable, table_uri: str) -> None:
     detail = table.detail().select("partitionColumns").first()
     if list(detail["partitionColumns"]) != [PARTITION_COLUMN]:
-        version = table.history(1).select("version").first()["version"]
         raise PartitionColumnError(
-            f"{describe_table(table_uri, version)}: partitioned by {list(detail['partitionColumns'])}, "
+            f"{describe_table(table_uri, latest_version(table))}: partitioned by {list(detail['partitionColumns'])}, "
             f"not by {PARTITION_COLUMN!r}"
         )
 
@@ -33,10 +27,10 @@ def _check_partitioned_by_day(spark: SparkSession, table: DeltaTable, table_uri:
 def optimize(spark: SparkSession, table_uri: str, days: DayRange | None = None) -> dict[str, Any]:
     """Compact the small files of each partition in ``days`` (default: all) in one commit; Delta's metrics
     (numFilesAdded, numFilesRemoved, partitionsOptimized, ...)."""
-    table = _open(spark, table_uri)
+    table = open_table(spark, table_uri)
     builder = table.optimize()
     if days is not None:
-        _check_partitioned_by_day(spark, table, table_uri)
+        _check_partitioned_by_day(table, table_uri)
         builder = builder.where(days.sql_predicate())
     metrics = builder.executeCompaction().select("metrics").first()["metrics"]
     return metrics.asDict(recursive=True)
@@ -59,7 +53,7 @@ def vacuum(
     The caller's ``retention_hours`` is honoured even below Delta's safety minimum (a week): readers of snapshots
     older than that lose their files, so only maintenance that was configured so should ask for it.
     """
-    _open(spark, table_uri)
+    open_table(spark, table_uri)
     quoted = table_uri.replace("`", "``")
     # VACUUM ... DRY RUN exists only in SQL; the path is ours and the hours a float, so nothing user-typed is spliced.
     statement = f"VACUUM delta.`{quoted}` RETAIN {float(retention_hours)} HOURS"
@@ -86,8 +80,8 @@ def delete_partitions_before(spark: SparkSession, table_uri: str, cutoff: date) 
     A partition-only predicate removes whole files (nothing is rewritten); ``vacuum`` frees the storage later.
     Without a partition to remove, nothing is committed.
     """
-    table = _open(spark, table_uri)
-    _check_partitioned_by_day(spark, table, table_uri)
+    table = open_table(spark, table_uri)
+    _check_partitioned_by_day(table, table_uri)
     before = table.toDF().where(f"{PARTITION_COLUMN} < DATE'{cutoff.isoformat()}'")
     if before.isEmpty():
         return 0

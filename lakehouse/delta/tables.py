@@ -18,7 +18,6 @@ from typing import Any, Literal
 from delta.exceptions import ConcurrentAppendException, MetadataChangedException, ProtocolChangedException
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from lakehouse.delta.errors import DeltaTableError, TableNotFoundError, describe_table, table_error_in
 from lakehouse.partitions import PARTITION_COLUMN, DayRange
@@ -49,6 +48,21 @@ def table_exists(spark: SparkSession, table_uri: str) -> bool:
     return DeltaTable.isDeltaTable(spark, table_uri)
 
 
+def require_table(spark: SparkSession, table_uri: str) -> None:
+    if not table_exists(spark, table_uri):
+        raise TableNotFoundError(f"no Delta table at {table_uri}")
+
+
+def open_table(spark: SparkSession, table_uri: str) -> DeltaTable:
+    """delta-spark's handle on the table (history, maintenance), or ``TableNotFoundError`` naming the URI."""
+    require_table(spark, table_uri)
+    return DeltaTable.forPath(spark, table_uri)
+
+
+def latest_version(table: DeltaTable) -> int:
+    return table.history(1).select("version").first()["version"]
+
+
 def read_table(
     spark: SparkSession,
     table_uri: str,
@@ -61,17 +75,14 @@ def read_table(
 
     ``version`` or ``timestamp`` reads an earlier snapshot (Delta time travel); the default is the latest.
     """
-    if not table_exists(spark, table_uri):
-        raise TableNotFoundError(f"no Delta table at {table_uri}")
+    require_table(spark, table_uri)
     reader = spark.read.format("delta")
     if version is not None:
         reader = reader.option("versionAsOf", version)
     if timestamp is not None:
         reader = reader.option("timestampAsOf", str(timestamp))
     df = reader.load(table_uri)
-    if days is None:
-        return df
-    return df.where((F.col(PARTITION_COLUMN) >= F.lit(days.start)) & (F.col(PARTITION_COLUMN) < F.lit(days.end)))
+    return df if days is None else df.where(days.sql_predicate())
 
 
 def write_table(
@@ -106,7 +117,7 @@ def write_table(
                 raise
             time.sleep(pause * (1 + attempt / 10))
         except Exception as exc:
-            table_error = table_error_in(exc, table_uri, _latest_version(df.sparkSession, table_uri))
+            table_error = table_error_in(exc, table_uri, _version_if_exists(df.sparkSession, table_uri))
             if table_error is None:
                 raise
             raise table_error from None  # Delta's message says it all; the Py4J trace would bury it
@@ -116,9 +127,7 @@ def write_table(
 def history(spark: SparkSession, table_uri: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The table's commits, newest first: version, timestamp, operation, its parameters and metrics, and the
     commit metadata our writes record (write id, Dagster run id)."""
-    if not table_exists(spark, table_uri):
-        raise TableNotFoundError(f"no Delta table at {table_uri}")
-    table = DeltaTable.forPath(spark, table_uri)
+    table = open_table(spark, table_uri)
     rows = (table.history(limit) if limit else table.history()).select(
         "version", "timestamp", "operation", "operationParameters", "operationMetrics", "userMetadata"
     )
@@ -130,10 +139,8 @@ def history(spark: SparkSession, table_uri: str, limit: int | None = None) -> li
     return commits
 
 
-def _latest_version(spark: SparkSession, table_uri: str) -> int | None:
-    if not table_exists(spark, table_uri):
-        return None
-    return DeltaTable.forPath(spark, table_uri).history(1).select("version").first()["version"]
+def _version_if_exists(spark: SparkSession, table_uri: str) -> int | None:
+    return latest_version(DeltaTable.forPath(spark, table_uri)) if table_exists(spark, table_uri) else None
 
 
 def _commit_metadata(user_metadata: str | None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from lakehouse.gold.transforms import (
     sales_rolling_7d,
     web_error_rate_hourly,
 )
-from lakehouse.partitions import daily_partitions, days_in, window_dates
+from lakehouse.partitions import DayRange, daily_partitions
 from lakehouse.policies import IO_RETRY_POLICY
 from lakehouse.table_metadata import definition_metadata
 
@@ -45,7 +45,7 @@ def _silver(table: str, lookback_days: int = 0) -> AssetIn:
 
 
 def _output_days(context: AssetExecutionContext) -> list[date]:
-    return days_in(*window_dates(context.partition_time_window))
+    return DayRange.of_window(context.partition_time_window).days()
 
 
 @asset(

@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.delta import read_table
-from lakehouse.partitions import DayRange, days_in
+from lakehouse.partitions import DayRange
 from lakehouse.quality.model_checks import checked_days, markdown_table
 from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.spark import SparkResource
@@ -229,7 +229,7 @@ def build_gold_totals_check() -> AssetChecksDefinition:
         rows = compare_totals(
             _read(session, warehouse, DAILY_SALES, dt_range),
             _read(session, warehouse, SILVER_ORDERS, dt_range),
-            days_in(*dt_range),
+            dt_range.days(),
         )
         mismatched = [row for row in rows if not row["ok"]]
         return AssetCheckResult(
@@ -267,7 +267,7 @@ def build_order_volume_check() -> AssetChecksDefinition:
         counts = _counts_by_day(_read(spark.spark_session, warehouse, SILVER_ORDERS, dt_range))
         rows = [
             {"dt": day, "orders": counts.get(day, 0), "ok": counts.get(day, 0) >= quality.min_orders_per_day}
-            for day in days_in(*dt_range)
+            for day in dt_range.days()
         ]
         short = [row for row in rows if not row["ok"]]
         return AssetCheckResult(

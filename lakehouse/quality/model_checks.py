@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.delta import read_table
-from lakehouse.partitions import DayRange, days_in, window_dates
+from lakehouse.partitions import DayRange
 from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
@@ -295,7 +295,7 @@ def _count(predicate: Column) -> Column:
 def evaluate_model(
     df: DataFrame,
     model: type[DataFrameModel],
-    dt_range: tuple[date, date],
+    dt_range: DayRange,
     thresholds: QualityThresholds,
     *,
     table: str = "",
@@ -315,7 +315,7 @@ def evaluate_model(
     by_day = {row["dt"]: row for row in df.groupBy("dt").agg(*aggregates).collect()} if "dt" in df.columns else {}
 
     days = []
-    for day in days_in(*dt_range):
+    for day in dt_range.days():
         row = by_day.get(day)
         rows = row["rows"] if row else 0
         broken = {rule.name: (row[f"r{i}"] if row else 0) for i, rule in enumerate(rules.rules)}
@@ -364,7 +364,7 @@ def checked_days(context: AssetCheckExecutionContext, asset_key: AssetKey) -> Da
     asset sees the run's window, also for a single-run backfill). A check launched on its own, with no
     partition, looks at the asset's latest materialized partition."""
     if context.has_partition_key or context.has_partition_key_range:
-        return window_dates(context.partition_time_window)
+        return DayRange.of_window(context.partition_time_window)
     event = context.instance.get_latest_materialization_event(asset_key)
     partition = event.dagster_event.partition if event and event.dagster_event else None
     if partition is None:

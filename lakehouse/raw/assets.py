@@ -7,7 +7,7 @@ A real deployment does not run this: upstream systems land files under ``raw/<so
 from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, multi_asset
 from pydantic import Field
 
-from lakehouse.partitions import daily_partitions, days_in, window_dates
+from lakehouse.partitions import DayRange, daily_partitions
 from lakehouse.raw.formats import SOURCES
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.resources.warehouse import Warehouse
@@ -44,7 +44,7 @@ def landing_generator(context: AssetExecutionContext, config: LandingConfig, war
     """Generates realistic, dirty raw data for every day of the run's partition window."""
     generator_config = config.generator_config()
     records = dict.fromkeys(SOURCES, 0)
-    for day in days_in(*window_dates(context.partition_time_window)):
+    for day in DayRange.of_window(context.partition_time_window).days():
         for landed in land_day(warehouse.root_uri, day, generator_config, warehouse.storage_options):
             records[landed.source] += landed.records
     for source in SOURCES:

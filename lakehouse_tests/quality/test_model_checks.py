@@ -7,6 +7,7 @@ import pyspark.sql.types as T
 import pytest
 
 from lakehouse.bronze.schemas import BronzeCustomers
+from lakehouse.partitions import DayRange
 from lakehouse.quality import QualityThresholds
 from lakehouse.quality.model_checks import MASK, evaluate_model, model_rules
 from lakehouse.silver.schemas import SilverOrders
@@ -49,7 +50,7 @@ def _orders(spark, rows):
 def test_clean_orders_pass_with_perfect_scores_for_each_day(spark):
     orders = _orders(spark, [silver_order(n, day) for day in (DAY_1, DAY_2) for n in range(1, 21)])
 
-    report = evaluate_model(orders, SilverOrders, (DAY_1, DAY_3), THRESHOLDS, table="silver.orders")
+    report = evaluate_model(orders, SilverOrders, DayRange(DAY_1, DAY_3), THRESHOLDS, table="silver.orders")
 
     assert report.passed, report.summary()
     assert [day.rows for day in report.days] == [20, 20]
@@ -84,7 +85,7 @@ def test_broken_rules_are_counted_per_rule_and_per_day_and_fail_the_day_below_th
         silver_order(20, DAY_2, category=None),
     ]
 
-    report = evaluate_model(_orders(spark, good_day + bad_day), SilverOrders, (DAY_1, DAY_3), THRESHOLDS)
+    report = evaluate_model(_orders(spark, good_day + bad_day), SilverOrders, DayRange(DAY_1, DAY_3), THRESHOLDS)
 
     assert not report.passed
     assert [dt for dt, _ in report.failing_days()] == [DAY_2]
@@ -105,7 +106,7 @@ def test_broken_rules_are_counted_per_rule_and_per_day_and_fail_the_day_below_th
 def test_duplicate_business_keys_lower_uniqueness_and_fail_the_check(spark):
     rows = [silver_order(n) for n in range(1, 20)] + [silver_order(1, quantity=3)]
 
-    report = evaluate_model(_orders(spark, rows), SilverOrders, (DAY_1, DAY_2), THRESHOLDS)
+    report = evaluate_model(_orders(spark, rows), SilverOrders, DayRange(DAY_1, DAY_2), THRESHOLDS)
 
     assert not report.passed
     assert report.days[0].duplicate_rows == 1
@@ -117,7 +118,7 @@ def test_a_column_of_the_wrong_type_or_missing_fails_whatever_the_scores(spark):
     orders = _orders(spark, [silver_order(n) for n in range(1, 11)])
     drifted = orders.drop("channel").withColumn("quantity", orders["quantity"].cast("long"))
 
-    report = evaluate_model(drifted, SilverOrders, (DAY_1, DAY_2), THRESHOLDS)
+    report = evaluate_model(drifted, SilverOrders, DayRange(DAY_1, DAY_2), THRESHOLDS)
 
     assert not report.passed
     assert report.validity == 1.0
@@ -130,7 +131,7 @@ def test_a_column_of_the_wrong_type_or_missing_fails_whatever_the_scores(spark):
 def test_a_day_without_rows_is_reported_and_judged_by_the_volume_check_not_this_one(spark):
     orders = _orders(spark, [silver_order(n) for n in range(1, 11)])
 
-    report = evaluate_model(orders, SilverOrders, (DAY_1, DAY_3), THRESHOLDS)
+    report = evaluate_model(orders, SilverOrders, DayRange(DAY_1, DAY_3), THRESHOLDS)
 
     assert report.passed
     assert [(day.dt, day.rows) for day in report.days] == [(DAY_1, 10), (DAY_2, 0)]
@@ -157,7 +158,9 @@ def test_the_sample_of_failing_rows_never_shows_the_pii_of_bronze_customers(spar
     }
     customers = spark.createDataFrame([row], _schema(BronzeCustomers))
 
-    report = evaluate_model(customers, BronzeCustomers, (DAY_1, DAY_2), THRESHOLDS, unique_key=("_line_number",))
+    report = evaluate_model(
+        customers, BronzeCustomers, DayRange(DAY_1, DAY_2), THRESHOLDS, unique_key=("_line_number",)
+    )
 
     assert not report.passed
     sample = report.metadata()["failing_rows_sample"].value
