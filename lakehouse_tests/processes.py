@@ -24,7 +24,8 @@ def _children_by_parent() -> dict[int, list[int]]:
     return children
 
 
-def _descendants(pid: int) -> set[int]:
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (children, their children, ...), from /proc."""
     tree = _children_by_parent()
     found, todo = set(), [pid]
     while todo:
@@ -62,7 +63,7 @@ def _run_watching(
             if time.monotonic() > deadline:
                 process.kill()
                 raise TimeoutError(f"{command} did not finish in {timeout_s} s")
-            watch({process.pid} | _descendants(process.pid))
+            watch({process.pid} | descendants(process.pid))
             time.sleep(_POLL_INTERVAL_S)
         log.seek(0)
         output = log.read()

@@ -37,7 +37,7 @@ from dagster import DagsterEventType, DagsterInstance, EventLogEntry
 
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.summary import summarize_warehouse
-from lakehouse_tests.processes import _descendants
+from lakehouse_tests.processes import descendants
 
 REPO: Final = Path(__file__).resolve().parents[2]
 BIN: Final = Path(sys.executable).parent
@@ -261,7 +261,7 @@ def _tree_rss_bytes(pid: int) -> int:
     """VmRSS summed over ``pid`` and all its descendants. Pages two processes share count twice (as with any RSS
     sum), the same way for every contender."""
     total = 0
-    for member in {pid} | _descendants(pid):
+    for member in {pid} | descendants(pid):
         try:
             status = Path(f"/proc/{member}/status").read_text()
         except OSError:  # exited meanwhile
