@@ -2,11 +2,9 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
-import duckdb_extension_delta
 import pyarrow as pa
 import pyspark.sql.types as T
 import pytest
@@ -14,6 +12,7 @@ from deltalake import DeltaTable, QueryBuilder
 from pyspark.sql import SparkSession
 
 from lakehouse.delta import read_table, write_table
+from lakehouse.sql.views import connect as connect_duckdb
 
 EDGES = T.StructType(
     [
@@ -63,11 +62,8 @@ def _rows(table: pa.Table) -> list[dict[str, Any]]:
 
 
 def _duckdb() -> duckdb.DuckDBPyConnection:
-    extension = Path(duckdb_extension_delta.__file__).parent / "extensions" / f"v{duckdb.__version__}"
-    connection = duckdb.connect()
-    connection.execute(f"LOAD '{extension / 'delta.duckdb_extension'}'")
-    connection.execute("SET TimeZone = 'UTC'")
-    return connection
+    """DuckDB as ``lakehouse sql`` opens it: the packaged delta extension, the session in UTC."""
+    return connect_duckdb()
 
 
 def test_spark_reads_back_what_it_wrote(spark: SparkSession, edge_table: str) -> None:
