@@ -38,7 +38,7 @@ def medallion_tables() -> list[tuple[str, str]]:
 
     keys = {tuple(key.path) for asset in all_assets for key in asset.keys}
     return sorted(
-        ((layer, table) for layer, table in keys if layer in VIEW_LAYERS),
+        ((path[0], path[1]) for path in keys if len(path) == 2 and path[0] in VIEW_LAYERS),
         key=lambda key: (VIEW_LAYERS.index(key[0]), key[1]),
     )
 

@@ -17,7 +17,7 @@ from lakehouse.cli import main
 from lakehouse.delta import read_table
 from lakehouse.resources.warehouse import Warehouse
 from lakehouse.sql.command import medallion_tables
-from lakehouse.sql.views import extension_file, open_warehouse
+from lakehouse.sql.views import connect, create_s3_secret, extension_file, open_warehouse
 from lakehouse.summary import summarize_warehouse
 from lakehouse_tests.harness import LakehouseUnderTest
 from lakehouse_tests.sql.helpers import counts_printed, numbers_printed, run_cli
@@ -189,3 +189,24 @@ def test_a_failing_statement_exits_non_zero_and_names_the_error(tmp_path: Path, 
     captured = capsys.readouterr()
     assert numbers_printed(captured.out) == [1], "the statement before the failing one ran"
     assert "Error: Catalog Error: Table with name gold_daily_sales does not exist" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "use_ssl"), [("https://minio.example:9000", "true"), ("http://127.0.0.1:8333", "false")]
+)
+def test_the_s3_secret_takes_the_warehouse_endpoint_and_keys_and_stays_in_memory(endpoint: str, use_ssl: str):
+    warehouse = Warehouse(
+        root="s3://bucket/prefix", s3_endpoint_url=endpoint, aws_access_key_id="AKID", aws_secret_access_key="s3cr3t-v"
+    )
+    connection = connect(s3=True)
+
+    create_s3_secret(connection, warehouse)
+
+    ((persistent, storage, described),) = connection.execute(
+        "SELECT persistent, storage, secret_string FROM duckdb_secrets() WHERE name = 'lakehouse_s3'"
+    ).fetchall()
+    settings = dict(pair.split("=", 1) for pair in described.split(";"))
+    assert (persistent, storage) == (False, "memory"), "a session secret, never written to a database file"
+    assert settings["endpoint"] == endpoint.split("://")[1] and settings["use_ssl"] == use_ssl
+    assert (settings["url_style"], settings["key_id"], settings["region"]) == ("path", "AKID", "us-east-1")
+    assert settings["secret"] == "redacted" and "s3cr3t-v" not in described
