@@ -10,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
-import duckdb_extension_delta
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
 from dagster._core.instance.ref import InstanceRef
@@ -21,6 +19,8 @@ from deltalake import DeltaTable
 from lakehouse.delta import read_table, write_table
 from lakehouse.partitions import DayRange
 from lakehouse.resources.warehouse import Warehouse
+from lakehouse.sql.views import connect as connect_duckdb
+from lakehouse.sql.views import create_s3_secret
 from lakehouse.summary import summarize_warehouse
 from lakehouse_tests.harness import TEST_PII_SALT, LakehouseUnderTest, cron_command, write_commits
 from lakehouse_tests.s3.conftest import S3Server
@@ -84,18 +84,9 @@ def test_delta_rs_and_duckdb_read_the_same_gold_table_from_s3(backfill: Backfill
     delta_rs = DeltaTable(uri, storage_options=backfill.storage_options).to_pyarrow_table().to_pylist()
     assert {(str(row["dt"]), row["category"], row["channel"]): row["revenue"] for row in delta_rs} == expected
 
-    # DuckDB's S3 secrets come from its httpfs extension, which it cannot download here: it comes from PyPI too.
-    httpfs = pytest.importorskip("duckdb_extension_httpfs", reason="DuckDB over S3 needs duckdb-extension-httpfs")
-    con = duckdb.connect()
-    for package, name in ((httpfs, "httpfs"), (duckdb_extension_delta, "delta")):
-        extension = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-        con.execute(f"LOAD '{extension}'")
-    options = backfill.storage_options
-    con.execute(
-        "CREATE SECRET lakehouse_s3 (TYPE s3, KEY_ID ?, SECRET ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL false, "
-        "REGION 'us-east-1')",
-        [options["AWS_ACCESS_KEY_ID"], options["AWS_SECRET_ACCESS_KEY"], options["AWS_ENDPOINT_URL"].split("//")[1]],
-    )
+    # DuckDB as `lakehouse sql` opens it: the packaged httpfs and delta extensions, a session secret for the bucket.
+    con = connect_duckdb(s3=True)
+    create_s3_secret(con, backfill.lakehouse.warehouse)
     duck = con.execute("SELECT CAST(dt AS VARCHAR), category, channel, revenue FROM delta_scan(?)", [uri]).fetchall()
     assert {(dt, category, channel): revenue for dt, category, channel, revenue in duck} == expected
 
