@@ -3,9 +3,9 @@
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
-from lakehouse.bronze.schemas import CUSTOMER_ID, PRODUCT_ID
+from lakehouse.bronze.schemas import COUNTRY, CUSTOMER_ID, PRODUCT_ID
 from lakehouse.schema_types import REVENUE
-from lakehouse.silver.schemas import SILVER_CHANNELS
+from lakehouse.silver.schemas import SHA256_HEX, SILVER_CHANNELS
 
 RFM_SEGMENTS = ["champions", "loyal", "potential", "at_risk", "hibernating"]
 
@@ -58,6 +58,59 @@ class CustomerRfm(DataFrameModel):
         unique = ["dt", "customer_id"]
 
 
+class Customer360(DataFrameModel):
+    dt: T.DateType() = Field(
+        nullable=False, description="As-of day; lifetime is every order that landed up to and including it"
+    )
+    customer_id: T.StringType() = Field(nullable=False, str_matches=CUSTOMER_ID, description="Customer business key")
+    country: T.StringType() = Field(
+        nullable=True, str_matches=COUNTRY, description="ISO country code in the as-of day's customer snapshot"
+    )
+    signup_date: T.DateType() = Field(nullable=True, description="Signup day in the as-of day's customer snapshot")
+    email_hash: T.StringType() = Field(
+        nullable=True,
+        str_matches=SHA256_HEX,
+        description="Contact key: silver.customers' HMAC-SHA256 of the e-mail on the as-of day; never the e-mail",
+    )
+    phone_hash: T.StringType() = Field(
+        nullable=True,
+        str_matches=SHA256_HEX,
+        description="Contact key: silver.customers' HMAC-SHA256 of the phone digits on the as-of day; never the phone",
+    )
+    first_order_date: T.DateType() = Field(nullable=False, description="Earliest order_date of the lifetime orders")
+    last_order_date: T.DateType() = Field(nullable=False, description="Latest order_date of the lifetime orders")
+    lifetime_orders: T.LongType() = Field(
+        nullable=False, ge=1, description="Distinct orders landed up to dt, each in its latest version"
+    )
+    lifetime_revenue: REVENUE = Field(
+        nullable=False, ge=0, description="Lifetime value: revenue of the lifetime orders, latest versions"
+    )
+    avg_order_value: T.DoubleType() = Field(nullable=False, ge=0, description="lifetime_revenue / lifetime_orders")
+    preferred_category: T.StringType() = Field(
+        nullable=False, description="Category with the most lifetime orders; ties: more revenue, then name A-Z"
+    )
+    preferred_channel: T.StringType() = Field(
+        nullable=False,
+        isin=SILVER_CHANNELS,
+        description="Channel with the most lifetime orders; ties: more revenue, then name A-Z",
+    )
+    r_score: T.IntegerType() = Field(
+        nullable=True, ge=1, le=5, description="gold.customer_rfm's recency score that day; null: no order in 30 days"
+    )
+    f_score: T.IntegerType() = Field(
+        nullable=True, ge=1, le=5, description="gold.customer_rfm's frequency score that day; null: no order in 30 days"
+    )
+    m_score: T.IntegerType() = Field(
+        nullable=True, ge=1, le=5, description="gold.customer_rfm's monetary score that day; null: no order in 30 days"
+    )
+    segment: T.StringType() = Field(
+        nullable=True, isin=RFM_SEGMENTS, description="gold.customer_rfm's segment that day; null: no order in 30 days"
+    )
+
+    class Config:
+        unique = ["dt", "customer_id"]
+
+
 class ProductPerformance(DataFrameModel):
     dt: T.DateType() = Field(nullable=False, description="Landing day")
     product_id: T.StringType() = Field(nullable=False, str_matches=PRODUCT_ID, description="Product business key")
@@ -87,3 +140,14 @@ class WebErrorRateHourly(DataFrameModel):
 
     class Config:
         unique = ["dt", "event_hour"]
+
+
+GOLD_MODELS: dict[str, type[DataFrameModel]] = {
+    "daily_sales": DailySales,
+    "sales_rolling_7d": SalesRolling7d,
+    "customer_rfm": CustomerRfm,
+    "customer_360": Customer360,
+    "product_performance": ProductPerformance,
+    "web_error_rate_hourly": WebErrorRateHourly,
+}
+"""Every gold table and its model: the quality checks, the freshness checks and the DuckDB cross-check cover each."""

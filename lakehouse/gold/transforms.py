@@ -12,13 +12,22 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse.conform import conform
-from lakehouse.gold.schemas import CustomerRfm, DailySales, ProductPerformance, SalesRolling7d, WebErrorRateHourly
+from lakehouse.gold.schemas import (
+    Customer360,
+    CustomerRfm,
+    DailySales,
+    ProductPerformance,
+    SalesRolling7d,
+    WebErrorRateHourly,
+)
 
 Days = Sequence[date] | tuple[date, date]
 """The days to compute: a list of days, or a tuple (first, last) meaning every day from first to last inclusive."""
 
 ROLLING_WINDOW_DAYS = 7
 RFM_WINDOW_DAYS = 30
+LIFETIME_LOOKBACK_DAYS = 100 * 366
+"""customer_360 reads every earlier landing day: a lookback longer than any partition's history."""
 
 
 def daily_sales(silver_orders: DataFrame) -> DataFrame:
@@ -90,9 +99,7 @@ def customer_rfm(silver_orders: DataFrame, silver_customers: DataFrame, days: Da
     """
     as_of_days = _days_frame(silver_orders, days)
     in_window = (F.col("dt") <= F.col("as_of")) & (F.col("dt") > F.date_sub(F.col("as_of"), RFM_WINDOW_DAYS))
-    windowed = silver_orders.join(F.broadcast(as_of_days), in_window)
-    newest_version = Window.partitionBy("as_of", "order_id").orderBy(F.col("updated_at").desc(), F.col("dt").desc())
-    orders = windowed.withColumn("_version", F.row_number().over(newest_version)).where(F.col("_version") == 1)
+    orders = _latest_versions(silver_orders.join(F.broadcast(as_of_days), in_window), "as_of")
 
     rfm = orders.groupBy("as_of", "customer_id").agg(
         F.date_diff(F.col("as_of"), F.max("order_date")).alias("recency_days"),
@@ -123,6 +130,62 @@ def customer_rfm(silver_orders: DataFrame, silver_customers: DataFrame, days: Da
     countries = silver_customers.select(F.col("dt").alias("as_of"), "customer_id", "country")
     with_country = segmented.join(countries, on=["as_of", "customer_id"], how="left").withColumnRenamed("as_of", "dt")
     return conform(with_country, CustomerRfm)
+
+
+def customer_360(silver_orders: DataFrame, silver_customers: DataFrame, rfm: DataFrame, days: Days) -> DataFrame:
+    """One profile per customer and requested day: lifetime orders and value, preferences, RFM, contact keys.
+
+    Lifetime, as of day `dt`: every order that landed (`dt`) up to and including it, counted once in its latest
+    version (latest `updated_at`, then latest `dt`, as in customer_rfm); `silver_orders` must hold every landing
+    day up to the last requested day. Rows exist for the customers with at least one lifetime order.
+
+    - first_order_date, last_order_date: earliest and latest `order_date` of those orders.
+    - lifetime_orders, lifetime_revenue; avg_order_value = lifetime_revenue / lifetime_orders.
+    - preferred_category, preferred_channel: the one with the most lifetime orders; ties go to the higher revenue,
+      then to the name first in alphabetical order.
+    - country, signup_date, email_hash, phone_hash: the as-of day's silver customer snapshot (null if absent);
+      the contact keys are silver's HMACs, never the raw values.
+    - r_score, f_score, m_score, segment: from `rfm`, the output of `customer_rfm` (gold.customer_rfm) for the
+      same days; null when the customer had no order landing in its 30-day window.
+
+    Cost: one pass over the history, however many days are requested. An order with no version landing between
+    the first and the last requested day has the same latest version on every requested day, so it is reduced to
+    that version once and counted for each day at the grain customer x category x channel; only the orders with a
+    version in that span are resolved per day, as customer_rfm resolves its window.
+    """
+    as_of_days = _days_frame(silver_orders, days)
+    requested = expand_days(days)
+    history = silver_orders.where(F.col("dt") <= requested[-1])
+    moving_ids = history.where(F.col("dt") >= requested[0]).select("order_id").distinct()
+    settled = _latest_versions(history.join(moving_ids, "order_id", "left_anti"))
+    moving = _latest_versions(
+        history.join(moving_ids, "order_id", "left_semi").join(F.broadcast(as_of_days), F.col("dt") <= F.col("as_of")),
+        "as_of",
+    )
+    grain = ["customer_id", "category", "channel"]
+    cells = (
+        _order_totals(settled, grain)
+        .crossJoin(F.broadcast(as_of_days))
+        .unionByName(_order_totals(moving, ["as_of", *grain]))
+    )
+    customer = ["as_of", "customer_id"]
+    lifetime = cells.groupBy(customer).agg(
+        F.min("first_order_date").alias("first_order_date"),
+        F.max("last_order_date").alias("last_order_date"),
+        F.sum("orders").alias("lifetime_orders"),
+        F.sum("revenue").alias("lifetime_revenue"),
+    )
+    profile = (
+        lifetime.withColumn("avg_order_value", F.col("lifetime_revenue").cast("double") / F.col("lifetime_orders"))
+        .join(_preferred(cells, customer, "category"), customer)
+        .join(_preferred(cells, customer, "channel"), customer)
+    )
+    contacts = silver_customers.select(
+        F.col("dt").alias("as_of"), "customer_id", "country", "signup_date", "email_hash", "phone_hash"
+    )
+    scores = rfm.select(F.col("dt").alias("as_of"), "customer_id", "r_score", "f_score", "m_score", "segment")
+    full = profile.join(contacts, customer, "left").join(scores, customer, "left").withColumnRenamed("as_of", "dt")
+    return conform(full, Customer360)
 
 
 def product_performance(silver_orders: DataFrame) -> DataFrame:
@@ -172,6 +235,32 @@ def expand_days(days: Days) -> list[date]:
 
 def _days_frame(like: DataFrame, days: Days) -> DataFrame:
     return like.sparkSession.createDataFrame([(day,) for day in expand_days(days)], "as_of date")
+
+
+def _latest_versions(orders: DataFrame, *per: str) -> DataFrame:
+    """Each order once, in its latest version: latest `updated_at`, then the later landing day `dt`. With `per`
+    (e.g. the as-of day), once per value of those columns."""
+    newest = Window.partitionBy(*per, "order_id").orderBy(F.col("updated_at").desc(), F.col("dt").desc())
+    return orders.withColumn("_version", F.row_number().over(newest)).where(F.col("_version") == 1).drop("_version")
+
+
+def _order_totals(orders: DataFrame, grain: list[str]) -> DataFrame:
+    """Orders, revenue and first and last order date per `grain`: sums, minima and maxima, so cells computed
+    apart from disjoint sets of orders combine into the totals of their union."""
+    return orders.groupBy(grain).agg(
+        F.count("*").alias("orders"),
+        F.sum("revenue").alias("revenue"),
+        F.min("order_date").alias("first_order_date"),
+        F.max("order_date").alias("last_order_date"),
+    )
+
+
+def _preferred(cells: DataFrame, per: list[str], attribute: str) -> DataFrame:
+    """Per `per`, the value of `attribute` with the most orders; ties: the higher revenue, then the first name."""
+    totals = cells.groupBy(*per, attribute).agg(F.sum("orders").alias("_orders"), F.sum("revenue").alias("_revenue"))
+    best = Window.partitionBy(*per).orderBy(F.col("_orders").desc(), F.col("_revenue").desc(), F.col(attribute))
+    ranked = totals.withColumn("_rank", F.row_number().over(best)).where(F.col("_rank") == 1)
+    return ranked.select(*per, F.col(attribute).alias(f"preferred_{attribute}"))
 
 
 def _growth(value: Column, average: Column) -> Column:

@@ -15,14 +15,11 @@ records, which has the same order.
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Final
 
 import duckdb
-
-RFM_LOOKBACK_DAYS: Final = 29
-"""customer_rfm looks furthest back: 30 days ending on each output day."""
 
 CSV_REQUIRED_COLUMNS: Final = {
     "orders": ("order_id", "customer_id", "product_id", "quantity", "unit_price", "order_ts", "updated_at"),
@@ -157,6 +154,40 @@ WHERE o.quantity > 0
   AND abs(o.quantity * o.unit_price) < 10000000000000000;
 """
 
+# customer_rfm as a table macro: its own table, and the source of customer_360's scores.
+_GOLD_MACROS: Final = """
+CREATE MACRO customer_rfm_between(first_day, last_day) AS TABLE
+    WITH as_of_days AS (
+        SELECT CAST(d AS DATE) AS as_of FROM range(first_day, last_day + 1, INTERVAL 1 DAY) AS days(d)
+    ), windowed AS (
+        SELECT a.as_of, o.*
+        FROM as_of_days AS a JOIN silver_orders AS o ON o.dt BETWEEN a.as_of - 29 AND a.as_of
+        QUALIFY row_number() OVER (PARTITION BY a.as_of, o.order_id ORDER BY o.updated_at DESC, o.dt DESC) = 1
+    ), rfm AS (
+        SELECT as_of, customer_id, date_diff('day', max(order_date), as_of) AS recency_days,
+               count(*) AS frequency, sum(revenue) AS monetary
+        FROM windowed
+        GROUP BY as_of, customer_id
+    ), scored AS (
+        SELECT *,
+               ntile(5) OVER (PARTITION BY as_of ORDER BY recency_days DESC, customer_id) AS r_score,
+               ntile(5) OVER (PARTITION BY as_of ORDER BY frequency, customer_id) AS f_score,
+               ntile(5) OVER (PARTITION BY as_of ORDER BY monetary, customer_id) AS m_score
+        FROM rfm
+    )
+    SELECT s.as_of AS dt, s.customer_id, c.country, CAST(s.recency_days AS INTEGER) AS recency_days,
+           s.frequency, CAST(s.monetary AS DECIMAL(18, 2)) AS monetary,
+           CAST(s.monetary AS DOUBLE) / s.frequency AS avg_order_value, CAST(s.r_score AS INTEGER) AS r_score,
+           CAST(s.f_score AS INTEGER) AS f_score, CAST(s.m_score AS INTEGER) AS m_score,
+           CASE WHEN s.r_score >= 4 AND s.f_score >= 4 THEN 'champions'
+                WHEN s.f_score >= 4 THEN 'loyal'
+                WHEN s.r_score >= 4 THEN 'potential'
+                WHEN s.r_score <= 2 AND s.f_score >= 3 THEN 'at_risk'
+                ELSE 'hibernating' END AS segment
+    FROM scored AS s
+    LEFT JOIN silver_customers AS c ON c.dt = s.as_of AND c.customer_id = s.customer_id;
+"""
+
 _GOLD: Final = {
     "daily_sales": """
         SELECT dt, category, channel, count(DISTINCT order_id) AS orders, CAST(sum(quantity) AS BIGINT) AS units,
@@ -187,36 +218,40 @@ _GOLD: Final = {
                CASE WHEN avg_revenue <> 0 THEN CAST(revenue AS DOUBLE) / avg_revenue - 1 END
         FROM averaged
         ORDER BY dt""",
-    "customer_rfm": """
+    "customer_rfm": "SELECT * FROM customer_rfm_between($start, $end) ORDER BY dt, customer_id",
+    "customer_360": """
         WITH as_of_days AS (
             SELECT CAST(d AS DATE) AS as_of FROM range($start, $end + 1, INTERVAL 1 DAY) AS days(d)
-        ), windowed AS (
+        ), lifetime AS (
             SELECT a.as_of, o.*
-            FROM as_of_days AS a JOIN silver_orders AS o ON o.dt BETWEEN a.as_of - 29 AND a.as_of
+            FROM as_of_days AS a JOIN silver_orders AS o ON o.dt <= a.as_of
             QUALIFY row_number() OVER (PARTITION BY a.as_of, o.order_id ORDER BY o.updated_at DESC, o.dt DESC) = 1
-        ), rfm AS (
-            SELECT as_of, customer_id, date_diff('day', max(order_date), as_of) AS recency_days,
-                   count(*) AS frequency, sum(revenue) AS monetary
-            FROM windowed
+        ), per_customer AS (
+            SELECT as_of, customer_id, min(order_date) AS first_order_date, max(order_date) AS last_order_date,
+                   count(*) AS lifetime_orders, sum(revenue) AS lifetime_revenue
+            FROM lifetime
             GROUP BY as_of, customer_id
-        ), scored AS (
-            SELECT *,
-                   ntile(5) OVER (PARTITION BY as_of ORDER BY recency_days DESC, customer_id) AS r_score,
-                   ntile(5) OVER (PARTITION BY as_of ORDER BY frequency, customer_id) AS f_score,
-                   ntile(5) OVER (PARTITION BY as_of ORDER BY monetary, customer_id) AS m_score
-            FROM rfm
+        ), by_category AS (
+            SELECT as_of, customer_id, category, count(*) AS n, sum(revenue) AS r FROM lifetime GROUP BY ALL
+        ), by_channel AS (
+            SELECT as_of, customer_id, channel, count(*) AS n, sum(revenue) AS r FROM lifetime GROUP BY ALL
+        ), preferred AS (
+            SELECT as_of, customer_id,
+                   (SELECT first(category ORDER BY n DESC, r DESC, category) FROM by_category AS b
+                    WHERE b.as_of = p.as_of AND b.customer_id = p.customer_id) AS preferred_category,
+                   (SELECT first(channel ORDER BY n DESC, r DESC, channel) FROM by_channel AS b
+                    WHERE b.as_of = p.as_of AND b.customer_id = p.customer_id) AS preferred_channel
+            FROM per_customer AS p
         )
-        SELECT s.as_of, s.customer_id, c.country, CAST(s.recency_days AS INTEGER), s.frequency,
-               CAST(s.monetary AS DECIMAL(18, 2)), CAST(s.monetary AS DOUBLE) / s.frequency,
-               CAST(s.r_score AS INTEGER), CAST(s.f_score AS INTEGER), CAST(s.m_score AS INTEGER),
-               CASE WHEN s.r_score >= 4 AND s.f_score >= 4 THEN 'champions'
-                    WHEN s.f_score >= 4 THEN 'loyal'
-                    WHEN s.r_score >= 4 THEN 'potential'
-                    WHEN s.r_score <= 2 AND s.f_score >= 3 THEN 'at_risk'
-                    ELSE 'hibernating' END
-        FROM scored AS s
-        LEFT JOIN silver_customers AS c ON c.dt = s.as_of AND c.customer_id = s.customer_id
-        ORDER BY s.as_of, s.customer_id""",
+        SELECT p.as_of, p.customer_id, c.country, c.signup_date, c.email_hash, c.phone_hash, p.first_order_date,
+               p.last_order_date, p.lifetime_orders, CAST(p.lifetime_revenue AS DECIMAL(18, 2)),
+               CAST(p.lifetime_revenue AS DOUBLE) / p.lifetime_orders, f.preferred_category, f.preferred_channel,
+               rfm.r_score, rfm.f_score, rfm.m_score, rfm.segment
+        FROM per_customer AS p
+        JOIN preferred AS f USING (as_of, customer_id)
+        LEFT JOIN silver_customers AS c ON c.dt = p.as_of AND c.customer_id = p.customer_id
+        LEFT JOIN customer_rfm_between($start, $end) AS rfm ON rfm.dt = p.as_of AND rfm.customer_id = p.customer_id
+        ORDER BY p.as_of, p.customer_id""",
     "product_performance": """
         WITH per_product AS (
             SELECT dt, product_id, product_name, category, count(DISTINCT order_id) AS orders,
@@ -253,9 +288,10 @@ _GOLD: Final = {
 def reference_gold(raw_root: Path, start: date, end: date, pii_salt: str) -> dict[str, list[tuple]]:
     """The gold tables for the landing days ``start``..``end``, from the raw files under ``raw_root/raw``.
 
-    Reads every landed day from ``start - 29`` (the RFM lookback) to ``end``. Returns, per table, its rows as tuples
-    in the gold model's column order, sorted by the table's key; timestamps are naive UTC. The extra key
-    ``silver_customers`` holds the PII-hashed customer snapshots, to cross-check hashing with the salt.
+    Reads every landed day up to ``end``: customer_360's lifetime is all of them, customer_rfm's window the last
+    30. Returns, per table, its rows as tuples in the gold model's column order, sorted by the table's key;
+    timestamps are naive UTC. The extra key ``silver_customers`` holds the PII-hashed customer snapshots, to
+    cross-check hashing with the salt.
     """
     if start > end:
         raise ValueError(f"day range is reversed: {start} > {end}")
@@ -263,13 +299,14 @@ def reference_gold(raw_root: Path, start: date, end: date, pii_salt: str) -> dic
         con.execute("SET TimeZone = 'UTC'")
         con.create_function("pii_hmac", _hmac_sha256_hex(pii_salt))
         con.execute(_RAW_TABLES)
-        for source, day, path in _landed_files(raw_root, start - timedelta(days=RFM_LOOKBACK_DAYS), end):
+        for source, day, path in _landed_files(raw_root, end):
             if source in JSON_SOURCES:
                 con.execute(_LOAD_JSON_LINES, {"source": source, "dt": day, "file": str(path)})
             elif _has_required_header(con, source, path):
                 con.execute(_LOAD_CSV[source], {"dt": day, "file": str(path)})
         con.execute(_BRONZE)
         con.execute(_SILVER)
+        con.execute(_GOLD_MACROS)
         return {name: con.execute(query, {"start": start, "end": end}).fetchall() for name, query in _GOLD.items()}
 
 
@@ -282,13 +319,13 @@ def _hmac_sha256_hex(key: str) -> Callable[[str], str]:
     return hmac_sha256_hex
 
 
-def _landed_files(raw_root: Path, first: date, last: date) -> list[tuple[str, date, Path]]:
-    """(source, landing day, file) for every non-empty file of the days first..last, in file-name order."""
+def _landed_files(raw_root: Path, last: date) -> list[tuple[str, date, Path]]:
+    """(source, landing day, file) for every non-empty file of the days up to ``last``, in file-name order."""
     files = []
     for source in (*_LOAD_CSV, *JSON_SOURCES):
         for day_dir in sorted((raw_root / "raw" / source).glob("dt=*")):
             day = date.fromisoformat(day_dir.name.removeprefix("dt="))
-            if first <= day <= last:
+            if day <= last:
                 # Names starting with "_" are files still being written.
                 files.extend(
                     (source, day, path)

@@ -157,6 +157,36 @@ def test_customer_rfm_scores_the_30_day_window_with_that_days_country(gold: dict
     ]
 
 
+def test_customer_360_adds_up_every_landed_day_with_its_preferences_and_contact_keys(
+    gold: dict[str, list[tuple]],
+) -> None:
+    # Monday's lifetime holds Sunday's orders too. C1 on Monday: kitchen (O1, O21) and web (O1, O21) win with 2
+    # orders each; store also has 2 (O3, O20) but less revenue. C2 on Sunday: mobile (O14, 20.00) beats unknown
+    # (O2, 15.00), one order each. Only C1's Sunday snapshot has contacts, so only it has hashes.
+    jan_12, jan_13 = date(2024, 1, 12), date(2024, 1, 13)
+    lifetime = [(row[0], row[1], *row[6:13]) for row in gold["customer_360"]]
+    assert lifetime == [
+        (SUNDAY, "C1", SUNDAY, SUNDAY, 2, Decimal("52.00"), 26.0, "kitchen", "web"),
+        (SUNDAY, "C2", SUNDAY, SUNDAY, 2, Decimal("35.00"), 17.5, "kitchen", "mobile"),
+        (MONDAY, "C1", jan_13, MONDAY, 4, Decimal("64.00"), 16.0, "kitchen", "web"),
+        (MONDAY, "C2", SUNDAY, MONDAY, 3, Decimal("75.00"), 25.0, "kitchen", "web"),
+        (MONDAY, "C3", jan_12, jan_12, 1, Decimal("20.00"), 20.0, "kitchen", "web"),
+    ]
+    alice = (_hmac("alice@example.com"), _hmac("44207946"))
+    profile = [(*row[0:6], *row[13:]) for row in gold["customer_360"]]
+    assert profile == [
+        (SUNDAY, "C1", "GB", None, *alice, 1, 1, 2, "hibernating"),
+        (SUNDAY, "C2", "DE", None, None, None, 2, 2, 1, "hibernating"),
+        (MONDAY, "C1", "GB", None, None, None, 2, 3, 2, "at_risk"),
+        (MONDAY, "C2", "DE", None, None, None, 3, 2, 3, "hibernating"),
+        (MONDAY, "C3", "ES", None, None, None, 1, 1, 1, "hibernating"),
+    ]
+
+
+def _hmac(value: str) -> str:
+    return hmac.new(SALT.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
 def test_web_error_rate_counts_valid_requests_per_utc_hour(gold: dict[str, list[tuple]]) -> None:
     # Quarantined: status 600, null status, latency "fast", a cut-off line, an array, bytes that are not UTF-8.
     assert gold["web_error_rate_hourly"] == [
