@@ -25,6 +25,8 @@ CONTROL_LITERAL = "control-literal-7d1f"
 """Not a secret, used in the same query as the salt: where it shows, a salt in the plan would show too."""
 
 EVENTS_DIR = "events"
+LOGS_DIR = "logs"
+"""The driver's log file, as a run's SparkResource writes it (``lakehouse_spark_conf(log_dir=...)``)."""
 UI_DIR = "ui"
 HASHES_FILE = "email_hashes.json"
 UI_URL_FILE = "ui_url.txt"
@@ -38,6 +40,7 @@ def exposure_conf(events_dir: Path) -> dict[str, str]:
     return lakehouse_spark_conf(
         "local[2]",
         "lakehouse-exposure",
+        log_dir=events_dir.parent / LOGS_DIR,
         extra={
             "spark.ui.enabled": "true",
             "spark.ui.port": "0",  # any free port: the UI's address is read back from the context

@@ -22,6 +22,7 @@ from lakehouse_tests.exposure_app import (
     EMAIL,
     EVENTS_DIR,
     HASHES_FILE,
+    LOGS_DIR,
     SQL_API_FILE,
     SQL_PAGE_PREFIX,
     UI_DIR,
@@ -41,7 +42,7 @@ SALT = f"exposure-salt-{secrets.token_hex(8)}"
 class ExposureRun:
     out_dir: Path
     output: str
-    """The application's stdout and stderr: Spark's and PySpark's logs."""
+    """The application's stdout and stderr (PySpark's; the driver JVM logs to ``LOGS_DIR/spark.log``)."""
     sockets: set[ListeningSocket]
 
     def texts(self, under: str) -> dict[str, str]:
@@ -70,11 +71,13 @@ def test_the_salt_is_in_no_plan_ui_page_event_log_or_log(exposure: ExposureRun) 
     # The application did hash with the salt: the search below is for a secret the query really used.
     expected = hmac.new(SALT.encode(), EMAIL.encode(), hashlib.sha256).hexdigest()
     assert json.loads((exposure.out_dir / HASHES_FILE).read_text()) == [expected, None]
-    ui, event_log = exposure.texts(UI_DIR), exposure.texts(EVENTS_DIR)
+    ui, event_log, spark_log = exposure.texts(UI_DIR), exposure.texts(EVENTS_DIR), exposure.texts(LOGS_DIR)
+    assert "Running Spark version" in spark_log["spark.log"]  # the driver did log there: the search below is real
 
     searched = {
         **{f"UI {name}": text for name, text in ui.items()},
         **{f"event log {name}": text for name, text in event_log.items()},
+        **{f"Spark log {name}": text for name, text in spark_log.items()},
         "the application's output": exposure.output,
     }
     assert [name for name, text in searched.items() if SALT in text] == []

@@ -7,6 +7,7 @@ start no JVM, and it is stopped at teardown only if this resource started it, so
 """
 
 import os
+from pathlib import Path
 from typing import Any
 
 from dagster import InitResourceContext, ResourceDependency
@@ -16,10 +17,12 @@ from pyspark.sql import SparkSession
 
 from lakehouse.resources.warehouse import Warehouse
 from lakehouse.spark_session import build_spark_session, lakehouse_spark_conf
+from lakehouse.storage import is_local, local_path
 
 MASTER_ENV = "LAKEHOUSE_SPARK_MASTER"
 DEFAULT_MASTER = "local[*]"
 DRIVER_HOST_ENV = "LAKEHOUSE_SPARK_DRIVER_HOST"
+LOG_DIR_ENV = "LAKEHOUSE_LOG_DIR"
 
 
 class SparkResource(LazyPySparkResource):
@@ -38,6 +41,11 @@ class SparkResource(LazyPySparkResource):
         default=None,
         description="Address the driver binds to and advertises to a cluster's executors. "
         f"Default: ${DRIVER_HOST_ENV}, else 127.0.0.1",
+    )
+    log_dir: str | None = Field(
+        default=None,
+        description=f"Folder of the Spark driver's log file, spark.log. Default: ${LOG_DIR_ENV}, else logs/ under a "
+        "local storage root, else .lakehouse/logs under the working directory (log4j writes local files, not S3)",
     )
 
     _owns_session: bool = PrivateAttr(default=False)
@@ -58,8 +66,16 @@ class SparkResource(LazyPySparkResource):
             app_name=self.app_name,
             driver_host=self.driver_host or os.environ.get(DRIVER_HOST_ENV),
             storage_conf=self.warehouse.spark_conf(),
+            log_dir=self.spark_log_dir(),
             extra={key: str(value) for key, value in self.spark_config.items()},
         )
+
+    def spark_log_dir(self) -> Path:
+        configured = self.log_dir or os.environ.get(LOG_DIR_ENV)
+        if configured:
+            return Path(configured)
+        root = self.warehouse.root_uri
+        return Path(local_path(root)) / "logs" if is_local(root) else Path(".lakehouse") / "logs"
 
     def _init_session(self) -> None:
         if self._spark_session is not None:
