@@ -46,6 +46,9 @@ def medallion_tables() -> list[tuple[str, str]]:
 def sql(query: str | None, warehouse: Warehouse, max_rows: int = DEFAULT_MAX_ROWS) -> int:
     """Run ``query`` (one or more statements) and print each result, or, without one, the shell on standard input."""
     connection, views = open_warehouse(warehouse, medallion_tables())
+    # DuckDB draws a progress bar on standard output for a query that takes seconds: on a terminal only, so that
+    # piped results stay just the tables.
+    connection.execute(f"SET enable_progress_bar = {str(sys.stdout.isatty()).lower()}")
     with connection:
         _print_notes(views)
         if query is not None:

@@ -29,6 +29,7 @@ OPEN_THE_FILE = """
 import sys, duckdb
 database, httpfs, delta, endpoint, key_id, secret, with_secret = sys.argv[1:]
 con = duckdb.connect(database, read_only=True)
+con.execute("SET enable_progress_bar = false")  # a slow query would draw one on stdout, which the test reads
 con.execute(f"LOAD '{httpfs}'")
 con.execute(f"LOAD '{delta}'")
 keys = "KEY_ID ?, SECRET ?, " if with_secret == "yes" else ""  # else anonymous, as if the file gave no keys

@@ -127,6 +127,7 @@ def test_the_written_duckdb_file_is_queried_by_a_fresh_process(
     reader = (
         "import sys, duckdb\n"
         "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "con.execute('SET enable_progress_bar = false')\n"  # a slow query would draw one on stdout, read here
         "con.execute(f\"LOAD '{sys.argv[2]}'\")\n"
         "views = [v for (v,) in con.execute('SELECT view_name FROM duckdb_views() WHERE NOT internal').fetchall()]\n"
         "for view in sorted(views):\n"
@@ -210,3 +211,12 @@ def test_the_s3_secret_takes_the_warehouse_endpoint_and_keys_and_stays_in_memory
     assert settings["endpoint"] == endpoint.split("://")[1] and settings["use_ssl"] == use_ssl
     assert (settings["url_style"], settings["key_id"], settings["region"]) == ("path", "AKID", "us-east-1")
     assert settings["secret"] == "redacted" and "s3cr3t-v" not in described
+
+
+def test_piped_output_gets_no_progress_bar(tmp_path: Path, monkeypatch, capsys):
+    """DuckDB draws a progress bar on stdout for a slow query; in a pipe it would end up among the results."""
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path))
+
+    assert main(["sql", "SELECT CAST(current_setting('enable_progress_bar') AS INTEGER) AS bar"]) == 0
+
+    assert numbers_printed(capsys.readouterr().out) == [0]
