@@ -17,8 +17,9 @@ from lakehouse.delta.errors import TableNotFoundError
 
 @dataclass(frozen=True)
 class TableSnapshot:
-    """The latest version of a table. ``rows`` sums the files' numRecords statistics, ``files`` counts the data
-    files, ``partitions`` lists the partition values ('YYYY-MM-DD') that hold files, sorted."""
+    """One version of a table (the latest unless asked). ``rows`` sums the files' numRecords statistics, which
+    delta-spark writes for every file, ``files`` counts the data files, ``partitions`` lists the partition values
+    ('YYYY-MM-DD') that hold files, sorted."""
 
     version: int
     partitions: list[str]
@@ -26,15 +27,20 @@ class TableSnapshot:
     files: int
 
 
-def open_with_delta_rs(table_uri: str, storage_options: Mapping[str, str] | None = None) -> DeltaRsTable:
+def open_with_delta_rs(
+    table_uri: str, storage_options: Mapping[str, str] | None = None, version: int | None = None
+) -> DeltaRsTable:
     try:
-        return DeltaRsTable(table_uri, storage_options=dict(storage_options or {}) or None)
+        return DeltaRsTable(table_uri, version=version, storage_options=dict(storage_options or {}) or None)
     except DeltaRsTableNotFoundError:
         raise TableNotFoundError(f"no Delta table at {table_uri}") from None
 
 
-def table_snapshot(table_uri: str, storage_options: Mapping[str, str] | None = None) -> TableSnapshot:
-    table = open_with_delta_rs(table_uri, storage_options)
+def table_snapshot(
+    table_uri: str, storage_options: Mapping[str, str] | None = None, version: int | None = None
+) -> TableSnapshot:
+    """The table at ``version`` (default: the latest), from its log alone: no data file is read."""
+    table = open_with_delta_rs(table_uri, storage_options, version)
     add_actions = pa.table(table.get_add_actions(flatten=True))
     columns = table.metadata().partition_columns
     return TableSnapshot(

@@ -26,6 +26,9 @@ DAY_KEYS: Final = ("partition", "dt", "day")
 PER_DAY_KEY: Final = "per_day"
 PER_DAY_ROWS: Final = {"rows": "row_count"}
 """``per_day`` table columns that are scores under another name."""
+ROWS_WRITTEN_KEYS: Final = ("rows_written", "dagster/row_count")
+"""Materialization metadata holding the rows a run wrote, first found wins: the Delta IO manager's ``rows_written``;
+materializations recorded before it existed had them in ``dagster/row_count``, which is now the table's total."""
 NO_RULES: Final = ("", "-", "none")
 _CELL_BORDER: Final = re.compile(r"(?<!\\)\|")
 LAYERS: Final = ("landing", "raw", "bronze", "silver", "gold")
@@ -251,10 +254,14 @@ def _materialized_rows(
         for record in sorted(result.records, key=lambda r: r.storage_id):
             materialization = record.asset_materialization
             day = _day(materialization.partition if materialization else None)
-            count = _number(materialization.metadata.get("dagster/row_count")) if materialization else None
+            count = _rows_written(materialization.metadata) if materialization else None
             if day and count is not None:
                 rows[asset, day] = int(count)
     return rows
+
+
+def _rows_written(metadata: Mapping[str, Any]) -> float | None:
+    return next((_number(metadata[key]) for key in ROWS_WRITTEN_KEYS if key in metadata), None)
 
 
 def _parse_float(text: str) -> float | None:

@@ -35,11 +35,13 @@ daily = DailyPartitionsDefinition(start_date="2024-01-01")
 
 @asset(key=AssetKey(["bronze", "orders"]), partitions_def=daily)
 def bronze_orders() -> MaterializeResult:
-    return MaterializeResult(metadata={"dagster/row_count": 100})
+    # As the Delta IO manager records it: the table's total rows, and the rows this run wrote.
+    return MaterializeResult(metadata={"dagster/row_count": 1000, "rows_written": 100})
 
 
 @asset(key=AssetKey(["silver", "orders"]), partitions_def=daily, deps=[bronze_orders])
 def silver_orders() -> MaterializeResult:
+    # As materializations recorded before ``rows_written`` have it: the rows written, in dagster/row_count.
     return MaterializeResult(metadata={"dagster/row_count": 90})
 
 
@@ -152,7 +154,8 @@ def test_collect_reads_every_evaluation_with_its_day_scores_and_rules(instance):
     assert bad.scores == {"completeness": 0.5, "uniqueness": 0.8, "validity": 0.75, "row_count": 100}
     (warned,) = report.cell("silver/orders", WARN_DAY)
     assert (warned.status, warned.failing_rules) == ("warn", ("row count dropped by more than half",))
-    assert report.materialized_rows["bronze/orders", BAD_DAY] == 100
+    assert report.materialized_rows["bronze/orders", BAD_DAY] == 100, "rows written, not the table's total"
+    assert report.materialized_rows["silver/orders", WARN_DAY] == 90
 
 
 def test_collect_keeps_only_the_days_in_range(instance):
