@@ -1,14 +1,37 @@
-"""The one partitioning of the lakehouse: a day, on the column ``dt``, and the one type for a range of days."""
+"""The one partitioning of the lakehouse: a day, on the column ``dt``, and the one type for a range of days.
 
+The first partition day comes from ``LAKEHOUSE_FIRST_DAY`` (YYYY-MM-DD), else ``DEFAULT_FIRST_DAY``. It is read
+when this module is imported, unlike the rest of the configuration: Dagster fixes a partitions definition when the
+code location loads, and the UI's "% filled" and every partition picker count from it. ``make`` sets it from a
+per-checkout file (``.lakehouse/first_day``) so the demo's UI counts only the days it could have landed.
+"""
+
+import os
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from dagster import DailyPartitionsDefinition, TimeWindow
 
-PARTITION_START = "2024-01-01"
+FIRST_DAY_ENV = "LAKEHOUSE_FIRST_DAY"
+DEFAULT_FIRST_DAY = date(2024, 1, 1)
+"""The first day when ``LAKEHOUSE_FIRST_DAY`` is unset: the start every deployment had before it was configurable,
+kept so that their partitions (and the runs recorded against them) stay valid."""
 PARTITION_COLUMN = "dt"
 
-daily_partitions = DailyPartitionsDefinition(start_date=PARTITION_START, timezone="UTC")
+
+def first_day_from(value: str | None) -> date:
+    """The first partition day that ``LAKEHOUSE_FIRST_DAY`` = ``value`` configures (unset or empty: the default)."""
+    if not value or not value.strip():
+        return DEFAULT_FIRST_DAY
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{FIRST_DAY_ENV}={value!r} is not a day: give YYYY-MM-DD, e.g. 2024-01-01") from None
+
+
+FIRST_DAY = first_day_from(os.environ.get(FIRST_DAY_ENV))
+
+daily_partitions = DailyPartitionsDefinition(start_date=FIRST_DAY.isoformat(), timezone="UTC")
 
 
 class DayRange(NamedTuple):

@@ -8,6 +8,10 @@ import pytest
 from dagster import DagsterInstance
 from pyspark.sql import SparkSession
 
+# The suite's days are in 2024, and the partitions' first day is read when lakehouse.partitions is imported: pin it
+# before any lakehouse import, whatever the developer's shell exports (subprocess tests inherit os.environ).
+os.environ["LAKEHOUSE_FIRST_DAY"] = "2024-01-01"
+
 from lakehouse.spark_session import build_spark_session, lakehouse_spark_conf
 from lakehouse_tests.harness import LakehouseUnderTest
 
