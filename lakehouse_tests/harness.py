@@ -1,6 +1,5 @@
 """Runs the real Dagster definitions against a throwaway warehouse, on small generated data."""
 
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,17 +14,15 @@ from lakehouse.resources.delta_io import DeltaTableIOManager
 from lakehouse.resources.pii import PiiPolicy
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
+from lakehouse_tests.cron import materialize_command
 
 TEST_PII_SALT = "test-salt-not-a-secret"
 
-# The selection the README's crontab uses: the medallion, never the demo generator.
-CRON_SELECTION = "group:bronze or group:silver or group:gold"
-
 
 def cron_command(*partition_args: str) -> list[str]:
-    """The README's crontab command, with ``--partition DAY`` or ``--partition-range A...B``."""
-    dagster = str(Path(sys.executable).parent / "dagster")
-    return [dagster, "asset", "materialize", "-m", "lakehouse.definitions", "--select", CRON_SELECTION, *partition_args]
+    """The shipped crontab's command (infra/cron/lakehouse.crontab), with ``--partition DAY`` or
+    ``--partition-range A...B``: the medallion groups, never the demo generator."""
+    return materialize_command(*partition_args)
 
 
 def write_commits(table_uri: str, storage_options: dict[str, str] | None = None) -> int:

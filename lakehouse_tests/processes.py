@@ -1,6 +1,9 @@
 """Watching the processes a command starts (Linux /proc): the Spark JVMs it launches, the TCP ports they listen on."""
 
+import contextlib
 import ipaddress
+import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -12,15 +15,20 @@ _POLL_INTERVAL_S = 0.05
 _TCP_LISTEN = "0A"  # the state column of /proc/net/tcp{,6}
 
 
+def _parent(pid: int) -> int:
+    """The parent pid (0 once the process is gone)."""
+    try:
+        # The command name may contain spaces and parentheses: the parent pid follows the last ')'.
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError):
+        return 0
+
+
 def _children_by_parent() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name may contain spaces and parentheses: the parent pid follows the last ')'.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        pid = int(stat.parent.name)
+        children.setdefault(_parent(pid), []).append(pid)
     return children
 
 
@@ -51,17 +59,30 @@ def _is_spark_jvm(pid: int) -> bool:
 
 
 def _run_watching(
-    command: list[str], env: dict[str, str], watch: Callable[[set[int]], None], timeout_s: float = 600
+    command: list[str],
+    env: dict[str, str],
+    watch: Callable[[set[int]], None],
+    timeout_s: float = 600,
+    cwd: Path | None = None,
+    stdin: str = "",
 ) -> subprocess.CompletedProcess:
-    """Run ``command`` to completion (stdout and stderr together in ``stdout``), calling ``watch`` with the pids of
-    its process tree, itself included, every 50 ms."""
-    # A file, not a pipe: this loop reads nothing until the end, and a child that filled a pipe's 64 KB would block.
-    with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    """Run ``command`` in ``cwd`` with ``stdin`` as its input to completion (stdout and stderr together in
+    ``stdout``), calling ``watch`` with the pids of its process tree, itself included, every 50 ms."""
+    # Files, not pipes: this loop reads nothing until the end, and a child that filled a pipe's 64 KB would block.
+    with tempfile.TemporaryFile(mode="w+") as log, tempfile.TemporaryFile(mode="w+") as input_file:
+        input_file.write(stdin)
+        input_file.seek(0)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdin=input_file, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
         deadline = time.monotonic() + timeout_s
         while process.poll() is None:
             if time.monotonic() > deadline:
-                process.kill()
+                # The whole tree: a shell's kill alone would leave its children (a Spark run) orphaned and running.
+                for pid in [process.pid, *descendants(process.pid)]:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                process.wait()
                 raise TimeoutError(f"{command} did not finish in {timeout_s} s")
             watch({process.pid} | descendants(process.pid))
             time.sleep(_POLL_INTERVAL_S)
@@ -71,16 +92,21 @@ def _run_watching(
 
 
 def run_counting_spark_jvms(
-    command: list[str], env: dict[str, str], timeout_s: float = 600
+    command: list[str], env: dict[str, str], timeout_s: float = 600, cwd: Path | None = None, stdin: str = ""
 ) -> tuple[subprocess.CompletedProcess, int]:
-    """Run ``command`` to completion and return it with the number of distinct Spark JVMs it started.
+    """Run ``command`` (in ``cwd``, with ``stdin`` as its input) to completion and return it with the number of
+    distinct Spark JVMs it started.
 
     A JVM lives for seconds at least, so polling every 50 ms cannot miss one.
     """
     jvms: set[int] = set()
-    completed = _run_watching(
-        command, env, lambda pids: jvms.update(pid for pid in pids if _is_spark_jvm(pid)), timeout_s
-    )
+
+    def watch(pids: set[int]) -> None:
+        # A process the JVM is starting (a Python worker) shows the JVM's command line until it execs; on a loaded
+        # machine a poll can catch it: a Spark JVM whose parent is one is not another JVM.
+        jvms.update(pid for pid in pids if _is_spark_jvm(pid) and not _is_spark_jvm(_parent(pid)))
+
+    completed = _run_watching(command, env, watch, timeout_s, cwd, stdin)
     return completed, len(jvms)
 
 
