@@ -32,7 +32,8 @@ class SparkCluster:
             return json.load(response)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if it has not exited 10 s later."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -96,4 +97,4 @@ def spark_cluster(tmp_path_factory) -> Iterator[SparkCluster]:
         yield cluster
     finally:
         for process in reversed(list(processes.values())):
-            _stop(process)
+            stop(process)
