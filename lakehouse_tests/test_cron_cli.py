@@ -45,7 +45,7 @@ def test_cron_command_for_one_day_runs_every_layer_on_one_spark_jvm(cron_env):
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert jvms == 1, f"a one-day run of all layers must start exactly one Spark JVM, started {jvms}"
     tables = summarize_warehouse(cron_env["LAKEHOUSE_ROOT"])
-    assert len(tables) == 18
+    assert len(tables) == 19
     assert all(t.partitions in (["2024-01-15"], []) for t in tables)
     assert table_snapshot(f"{cron_env['LAKEHOUSE_ROOT']}/gold/daily_sales").partitions == ["2024-01-15"]
 

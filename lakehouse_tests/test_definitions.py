@@ -2,9 +2,13 @@
 
 from datetime import UTC, datetime
 
-from dagster import AssetKey, BackfillPolicy, TimeWindowPartitionMapping, build_schedule_context
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_context
 
-from lakehouse.definitions import defs
+# The function the webserver calls for a backfill of a selection over some days (the UI's partition dialog).
+from dagster._core.execution.asset_backfill import AssetBackfillData
+
+from lakehouse.definitions import defs, medallion
+from lakehouse.resources.delta_io import LOOKBACK_DAYS_METADATA_KEY
 
 MEDALLION_TABLES = {
     "bronze": {
@@ -18,7 +22,14 @@ MEDALLION_TABLES = {
         "web_logs_quarantine",
     },
     "silver": {"orders", "orders_rejected", "customers", "products", "web_logs"},
-    "gold": {"daily_sales", "sales_rolling_7d", "customer_rfm", "product_performance", "web_error_rate_hourly"},
+    "gold": {
+        "daily_sales",
+        "sales_rolling_7d",
+        "customer_rfm",
+        "customer_360",
+        "product_performance",
+        "web_error_rate_hourly",
+    },
 }
 
 
@@ -53,13 +64,29 @@ def test_every_asset_is_daily_partitioned_and_backfills_in_a_single_run():
         assert node.backfill_policy == BackfillPolicy.single_run(), key
 
 
-def test_rolling_metrics_declare_the_six_prior_days_of_silver_orders():
+def test_rolling_metrics_read_the_prior_days_of_silver_orders_as_a_lookback_not_a_dependency():
+    for table, lookback_days in (("sales_rolling_7d", 6), ("customer_rfm", 29)):
+        orders = defs.get_assets_def(AssetKey(["gold", table])).node_def.input_def_named("orders")
+        assert orders.metadata[LOOKBACK_DAYS_METADATA_KEY] == lookback_days, table
+
+
+def test_a_range_backfill_of_the_medallion_targets_exactly_its_days():
     graph = _asset_graph()
-    mapping = graph.get_partition_mapping(AssetKey(["gold", "sales_rolling_7d"]), AssetKey(["silver", "orders"]))
-    assert isinstance(mapping, TimeWindowPartitionMapping)
-    assert (mapping.start_offset, mapping.end_offset) == (-6, 0)
-    rfm = graph.get_partition_mapping(AssetKey(["gold", "customer_rfm"]), AssetKey(["silver", "orders"]))
-    assert (rfm.start_offset, rfm.end_offset) == (-29, 0)
+    days = ["2024-01-10", "2024-01-11", "2024-01-12"]
+    with DagsterInstance.ephemeral() as instance:
+        backfill = AssetBackfillData.from_asset_partitions(
+            asset_graph=graph,
+            partition_names=days,
+            asset_selection=list(medallion.resolve(graph)),
+            dynamic_partitions_store=instance,
+            backfill_start_timestamp=datetime.now(UTC).timestamp(),
+            all_partitions=False,
+        )
+    targeted = {
+        key.to_user_string(): sorted(backfill.target_subset.get_partitions_subset(key).get_partition_keys())
+        for key in backfill.target_subset.asset_keys
+    }
+    assert targeted == {key.to_user_string(): days for key in medallion.resolve(graph)}
 
 
 def test_silver_orders_is_enriched_from_products_and_customers_of_the_same_day():

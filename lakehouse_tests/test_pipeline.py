@@ -82,3 +82,6 @@ def test_rerunning_a_day_replaces_it_without_duplicates(lakehouse, spark):
         assert write_commits(uri) == 2, f"{layer}.{table}: the re-run is one more write"
     orders = read_table(spark, lakehouse.table_uri("silver", "orders"))
     assert orders.count() == orders.select("dt", "order_id").distinct().count()
+    # A day run alone still reads the days before it: the rolling window of DAY_2 holds DAY_1 and DAY_2.
+    rolling = read_table(spark, lakehouse.table_uri("gold", "sales_rolling_7d")).where(f"dt = '{DAY_2}'").collect()
+    assert [row["days_in_window"] for row in rolling] == [2]

@@ -2,10 +2,11 @@
 
 from datetime import date
 
-from dagster import AssetExecutionContext, AssetIn, AssetKey, TimeWindowPartitionMapping, asset
+from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 from pyspark.sql import DataFrame
 
 from lakehouse.gold.schemas import (
+    Customer360,
     CustomerRfm,
     DailySales,
     ProductPerformance,
@@ -13,8 +14,10 @@ from lakehouse.gold.schemas import (
     WebErrorRateHourly,
 )
 from lakehouse.gold.transforms import (
+    LIFETIME_LOOKBACK_DAYS,
     RFM_WINDOW_DAYS,
     ROLLING_WINDOW_DAYS,
+    customer_360,
     customer_rfm,
     daily_sales,
     product_performance,
@@ -23,6 +26,7 @@ from lakehouse.gold.transforms import (
 )
 from lakehouse.partitions import DayRange, daily_partitions
 from lakehouse.policies import IO_RETRY_POLICY
+from lakehouse.resources.delta_io import LOOKBACK_DAYS_METADATA_KEY
 from lakehouse.table_metadata import definition_metadata
 
 _GOLD = {
@@ -35,13 +39,14 @@ _GOLD = {
 
 
 def _silver(table: str, lookback_days: int = 0) -> AssetIn:
-    """An input on a silver table; with a lookback, the window also covers the days before each partition."""
-    mapping = (
-        TimeWindowPartitionMapping(start_offset=-lookback_days, allow_nonexistent_upstream_partitions=True)
-        if lookback_days
-        else None
-    )
-    return AssetIn(key=AssetKey(["silver", table]), partition_mapping=mapping)
+    """An input on a silver table; with a lookback, the window also covers the days before each partition.
+
+    The lookback is read by the IO manager, not declared as a ``TimeWindowPartitionMapping``: Dagster maps a
+    backfill's days downstream through such a mapping, so backfilling D..E would also re-run E+1..E+lookback
+    (docs/design.md, "What a range backfill touches"). Dagster sees day D depend on day D only.
+    """
+    metadata = {LOOKBACK_DAYS_METADATA_KEY: lookback_days} if lookback_days else None
+    return AssetIn(key=AssetKey(["silver", table]), metadata=metadata)
 
 
 def _output_days(context: AssetExecutionContext) -> list[date]:
@@ -81,6 +86,25 @@ def gold_customer_rfm(context: AssetExecutionContext, orders: DataFrame, custome
 
 
 @asset(
+    key=["gold", "customer_360"],
+    ins={
+        "orders": _silver("orders", LIFETIME_LOOKBACK_DAYS),
+        "customers": _silver("customers"),
+        "rfm": AssetIn(key=AssetKey(["gold", "customer_rfm"])),
+    },
+    metadata=definition_metadata(Customer360),
+    **_GOLD,
+)
+def gold_customer_360(
+    context: AssetExecutionContext, orders: DataFrame, customers: DataFrame, rfm: DataFrame
+) -> DataFrame:
+    """One profile per customer and day: first and last order, lifetime orders and value, average order value,
+    preferred category and channel, the day's RFM scores and segment (from gold.customer_rfm) and the hashed contact
+    keys. Lifetime is every order landed up to the day: reads every earlier day of silver orders."""
+    return customer_360(orders, customers, rfm, _output_days(context))
+
+
+@asset(
     key=["gold", "product_performance"],
     ins={"orders": _silver("orders")},
     metadata=definition_metadata(ProductPerformance),
@@ -106,6 +130,7 @@ gold_assets = [
     gold_daily_sales,
     gold_sales_rolling_7d,
     gold_customer_rfm,
+    gold_customer_360,
     gold_product_performance,
     gold_web_error_rate_hourly,
 ]

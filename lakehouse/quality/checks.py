@@ -14,7 +14,7 @@ from dagster import (
 )
 
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
-from lakehouse.gold.schemas import CustomerRfm, DailySales, ProductPerformance, SalesRolling7d, WebErrorRateHourly
+from lakehouse.gold.schemas import GOLD_MODELS
 from lakehouse.quality.cross_table import (
     build_gold_totals_check,
     build_order_volume_check,
@@ -33,13 +33,6 @@ SILVER_MODELS = {
     "customers": SilverCustomers,
     "products": SilverProducts,
     "web_logs": SilverWebLogs,
-}
-GOLD_MODELS = {
-    "daily_sales": DailySales,
-    "sales_rolling_7d": SalesRolling7d,
-    "customer_rfm": CustomerRfm,
-    "product_performance": ProductPerformance,
-    "web_error_rate_hourly": WebErrorRateHourly,
 }
 
 

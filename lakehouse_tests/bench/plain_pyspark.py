@@ -157,6 +157,7 @@ class Pipeline:
         self._write(_daily_sales(orders), "gold", "daily_sales")
         self._write(self._sales_rolling_7d(), "gold", "sales_rolling_7d")
         self._write(self._customer_rfm(), "gold", "customer_rfm")
+        self._write(self._customer_360(), "gold", "customer_360")
         self._write(_product_performance(orders), "gold", "product_performance")
         self._write(_web_error_rate_hourly(self._read("silver", "web_logs")), "gold", "web_error_rate_hourly")
 
@@ -193,14 +194,18 @@ class Pipeline:
             _growth(F.col("revenue"), F.col("avg_daily_revenue_7d")).alias("revenue_growth_vs_7d_avg"),
         )
 
-    def _customer_rfm(self) -> DataFrame:
+    def _as_of_orders(self, orders: DataFrame, in_window: Column) -> DataFrame:
+        """Each day of the run with its window's orders; an order that landed on several days of the window counts
+        once, in its latest version."""
         days = [(self.first + timedelta(days=n),) for n in range((self.last - self.first).days + 1)]
         as_of = self.spark.createDataFrame(days, "as_of DATE")
-        in_window = (F.col("dt") <= F.col("as_of")) & (F.col("dt") > F.date_sub("as_of", RFM_DAYS))
-        windowed = self._read("silver", "orders", lookback_days=RFM_DAYS - 1).join(F.broadcast(as_of), in_window)
-        # An order that landed on several days of the window counts once, in its latest version.
         newest = Window.partitionBy("as_of", "order_id").orderBy(F.col("updated_at").desc(), F.col("dt").desc())
-        orders = windowed.withColumn("_version", F.row_number().over(newest)).where("_version = 1")
+        windowed = orders.join(F.broadcast(as_of), in_window)
+        return windowed.withColumn("_version", F.row_number().over(newest)).where("_version = 1")
+
+    def _customer_rfm(self) -> DataFrame:
+        in_window = (F.col("dt") <= F.col("as_of")) & (F.col("dt") > F.date_sub("as_of", RFM_DAYS))
+        orders = self._as_of_orders(self._read("silver", "orders", lookback_days=RFM_DAYS - 1), in_window)
         rfm = orders.groupBy("as_of", "customer_id").agg(
             F.date_diff("as_of", F.max("order_date")).alias("recency_days"),
             F.count("*").alias("frequency"),
@@ -277,6 +282,58 @@ class Pipeline:
             *[value.alias(name) for name, value in columns.items()],
             CORRUPT,
             reason.alias("_reason"),
+        )
+
+    def _customer_360(self) -> DataFrame:
+        # Lifetime: every landed day up to the as-of day, resolved per day (simple, and fine for a fresh week).
+        history = self.spark.read.format("delta").load(self._uri("silver", "orders"))
+        orders = self._as_of_orders(history.where(F.col("dt") <= F.lit(self.last)), F.col("dt") <= F.col("as_of"))
+        lifetime = orders.groupBy("as_of", "customer_id").agg(
+            F.min("order_date").alias("first_order_date"),
+            F.max("order_date").alias("last_order_date"),
+            F.count("*").alias("lifetime_orders"),
+            _money_sum("revenue").alias("lifetime_revenue"),
+        )
+
+        def favourite(column: str) -> DataFrame:  # most orders, then most revenue, then the name A-Z
+            counted = orders.groupBy("as_of", "customer_id", column).agg(
+                F.count("*").alias("n"), F.sum("revenue").alias("r")
+            )
+            best = Window.partitionBy("as_of", "customer_id").orderBy(F.desc("n"), F.desc("r"), column)
+            top = counted.withColumn("_rank", F.row_number().over(best)).where("_rank = 1")
+            return top.select("as_of", "customer_id", F.col(column).alias(f"preferred_{column}"))
+
+        contacts = self._read("silver", "customers").select(
+            F.col("dt").alias("as_of"), "customer_id", "country", "signup_date", "email_hash", "phone_hash"
+        )
+        scores = self._read("gold", "customer_rfm").select(
+            F.col("dt").alias("as_of"), "customer_id", "r_score", "f_score", "m_score", "segment"
+        )
+        key = ["as_of", "customer_id"]
+        joined = (
+            lifetime.join(favourite("category"), key)
+            .join(favourite("channel"), key)
+            .join(contacts, key, "left")
+            .join(scores, key, "left")
+        )
+        return joined.select(
+            F.col("as_of").alias("dt"),
+            "customer_id",
+            "country",
+            "signup_date",
+            "email_hash",
+            "phone_hash",
+            "first_order_date",
+            "last_order_date",
+            "lifetime_orders",
+            "lifetime_revenue",
+            (F.col("lifetime_revenue").cast("double") / F.col("lifetime_orders")).alias("avg_order_value"),
+            "preferred_category",
+            "preferred_channel",
+            "r_score",
+            "f_score",
+            "m_score",
+            "segment",
         )
 
     def _read_raw(self, source: str) -> DataFrame:

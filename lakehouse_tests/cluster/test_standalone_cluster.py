@@ -106,7 +106,7 @@ def test_a_three_day_backfill_from_bronze_to_gold_runs_on_the_cluster(cluster_en
 
     assert completed.returncode == 0, completed.stdout[-4000:]
     tables = summarize_warehouse(cluster_env["LAKEHOUSE_ROOT"])
-    assert len(tables) == 18
+    assert len(tables) == 19
     for table in tables:
         if table.rows:
             assert table.partitions == ["2024-03-01", "2024-03-02", "2024-03-03"], table

@@ -50,7 +50,7 @@ def test_a_materialization_stores_its_run_and_events_in_postgres(postgres_instan
             "SELECT count(*) FROM event_logs WHERE run_id = %s AND dagster_event_type = 'ASSET_MATERIALIZATION'",
             (result.run_id,),
         )
-        assert cursor.fetchone()[0] == len(result.get_asset_materialization_events()) >= 18
+        assert cursor.fetchone()[0] == len(result.get_asset_materialization_events()) >= 19
         cursor.execute("SELECT count(*) FROM asset_keys WHERE asset_key = %s", ('["gold", "daily_sales"]',))
         assert cursor.fetchone()[0] == 1
 
