@@ -13,6 +13,12 @@ SALT_FILE := $(STATE)/pii_salt
 WITH_SALT = LAKEHOUSE_PII_SALT="$${LAKEHOUSE_PII_SALT:-$$(cat $(SALT_FILE))}"
 
 DAYS ?= 7
+# The partitions' first day (LAKEHOUSE_FIRST_DAY): from the environment, else a per-checkout file made once with the
+# first day of the demo's default range (yesterday - (DAYS-1), what `make run` lands), so the UI's "% filled" counts
+# the days the demo can hold, not every day since 2024. Not given to `test`: the suite pins its own.
+FIRST_DAY_FILE := $(STATE)/first_day
+DEMO_FIRST_DAY = $(shell $(PYTHON) -c "from datetime import UTC, datetime, timedelta; print(datetime.now(UTC).date() - timedelta(days=$(DAYS)))")
+WITH_FIRST_DAY = LAKEHOUSE_FIRST_DAY="$${LAKEHOUSE_FIRST_DAY:-$$(cat $(FIRST_DAY_FILE))}"
 
 .PHONY: install run summary report dev test lint format clean bench
 
@@ -28,26 +34,36 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 $(SALT_FILE):
 	mkdir -p $(STATE) && (umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@)
 
+$(FIRST_DAY_FILE):
+	mkdir -p $(STATE) && echo $(DEMO_FIRST_DAY) > $@
+
 ## run: generate raw data and materialize bronze → silver → gold for the last $(DAYS) days, then print every table
-run: install
-	$(WITH_SALT) $(BIN)/lakehouse run --days $(DAYS)
+run: install $(FIRST_DAY_FILE)
+	@# A longer DAYS moves the first day earlier, never later: a later start would hide days already landed.
+	@if [[ "$(DEMO_FIRST_DAY)" < "$$(cat $(FIRST_DAY_FILE))" ]]; then echo $(DEMO_FIRST_DAY) > $(FIRST_DAY_FILE); fi
+	$(WITH_SALT) $(WITH_FIRST_DAY) $(BIN)/lakehouse run --days $(DAYS)
 
 ## summary: print layer, partitions, rows and Delta version of every table
-summary: install
-	$(BIN)/lakehouse summary
+summary: install $(FIRST_DAY_FILE)
+	$(WITH_FIRST_DAY) $(BIN)/lakehouse summary
 
 ## report: the asset check report (HTML under .lakehouse/reports/) for FROM..TO (YYYY-MM-DD; default the last 7 days)
-report: install
-	$(BIN)/lakehouse report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+report: install $(FIRST_DAY_FILE)
+	$(WITH_FIRST_DAY) $(BIN)/lakehouse report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+## duckdb: write .lakehouse/lakehouse.duckdb: one DuckDB view per silver and gold table, for a BI tool or notebook
+.PHONY: duckdb
+duckdb: install
+	$(BIN)/lakehouse duckdb --out $(STATE)/lakehouse.duckdb
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 (asset graph, materialize a day, backfill a range)
-dev: install
-	$(WITH_SALT) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+dev: install $(FIRST_DAY_FILE)
+	$(WITH_SALT) $(WITH_FIRST_DAY) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## stack-up: the local real stack on 127.0.0.1 (S3, Spark master + worker, Postgres, Dagster daemon + UI); infra/stack.sh
 .PHONY: stack-up stack-status stack-down
-stack-up: install
-	$(WITH_SALT) infra/stack.sh up
+stack-up: install $(FIRST_DAY_FILE)
+	$(WITH_SALT) $(WITH_FIRST_DAY) infra/stack.sh up
 
 ## stack-status: each service of the local stack, up or down, with its URL
 stack-status:

@@ -5,11 +5,14 @@ The scheduled and cron paths use Dagster's own CLI (see the README); this comman
 
 import argparse
 import sys
+import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dagster import DagsterInstance
 
+from lakehouse.partitions import FIRST_DAY, FIRST_DAY_ENV
 from lakehouse.summary import format_summary, summarize_warehouse
 
 # The run tags with which Dagster's UI and CLI launch a single-run backfill of a partition range.
@@ -32,19 +35,36 @@ def _requested_range(parser: argparse.ArgumentParser, args: argparse.Namespace, 
 
 
 def run(first: date, last: date, job_name: str) -> bool:
+    """One run of ``job_name`` over the days, printing its plan, then a line per step as the run's events arrive."""
     from lakehouse.definitions import defs
+    from lakehouse.progress import Plan, RunProgress
 
     job = defs.resolve_job_def(job_name)
-    print(f"Materializing {job_name} for {first}...{last} (one run, one Spark session)", flush=True)
+    plan = Plan.of_job(job, first, last)
+    print("\n".join(plan.lines()), flush=True)
+    progress = RunProgress(plan)
+    run_id = str(uuid.uuid4())  # what Dagster itself would pick; chosen here to listen to the run before it starts
+    started = time.monotonic()
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={PARTITION_RANGE_START_TAG: first.isoformat(), PARTITION_RANGE_END_TAG: last.isoformat()},
-            # Step-level progress, not every DEBUG event: the run's full log is in the Dagster UI.
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
-        )
-    print(f"Run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
+        # The progress comes from the instance's listener for this run's events: it gets each event as the instance
+        # stores it (the full log stays in Dagster's storage, for the UI), typed (EventLogEntry), in this thread,
+        # and the job stays as defined. A custom @logger would need a copy of the job with the logger added and
+        # would read the events back off log records; watching the event storage would poll from another thread.
+        instance.add_event_listener(run_id, progress.on_event)
+        try:
+            result = job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                tags={PARTITION_RANGE_START_TAG: first.isoformat(), PARTITION_RANGE_END_TAG: last.isoformat()},
+                # Dagster's console logger would print each event as a long line: the listener prints what matters.
+                # What a step logs as CRITICAL still shows.
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                raise_on_error=False,
+            )
+        finally:
+            progress.close()
+    outcome = "succeeded" if result.success else "FAILED"
+    print(f"Run {result.run_id}: {outcome} in {time.monotonic() - started:.0f} s")
     return result.success
 
 
@@ -72,10 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     report_parser.add_argument("--from", dest="first", type=date.fromisoformat, help="first day (default: 7 days ago)")
     report_parser.add_argument("--to", dest="last", type=date.fromisoformat, help="last day (default: yesterday)")
     report_parser.add_argument("--out", type=Path, help="HTML file (default .lakehouse/reports/quality-FROM-TO.html)")
+    sql_parser = commands.add_parser("sql", help="SQL over the silver and gold tables in DuckDB (no QUERY: a shell)")
+    sql_parser.add_argument("query", nargs="?", help="statements, e.g. 'SELECT * FROM gold_daily_sales'")
+    sql_parser.add_argument("--max-rows", type=int, default=40, help="rows printed per result (default 40)")
+    duckdb_parser = commands.add_parser("duckdb", help="write a DuckDB file with a view per silver and gold table")
+    duckdb_parser.add_argument("--out", type=Path, default=Path(".lakehouse/lakehouse.duckdb"), help="database file")
     args = parser.parse_args(argv)
 
     if args.command == "run":
         first, last = _requested_range(parser, args, default_days=args.days)
+        if first < FIRST_DAY:
+            # Dagster would refuse the partition key with a traceback; say which setting moves the first day.
+            parser.error(
+                f"--from {first} is before the first partition day {FIRST_DAY} ({FIRST_DAY_ENV}): set "
+                f"{FIRST_DAY_ENV}={first} to run earlier days (make reads it from .lakehouse/first_day)"
+            )
         succeeded = run(first, last, args.job)
         summary()
         return 0 if succeeded else 1
@@ -84,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
         report(*_requested_range(parser, args, default_days=7), args.out)
         return 0
+    if args.command in ("sql", "duckdb"):
+        from lakehouse.definitions import warehouse
+        from lakehouse.sql.command import sql, write_duckdb
+
+        return sql(args.query, warehouse, args.max_rows) if args.command == "sql" else write_duckdb(args.out, warehouse)
     summary()
     return 0
 

@@ -1,0 +1,97 @@
+"""``lakehouse run`` (what ``make run`` calls) as a user runs it: a subprocess, its console read as the user sees it."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lakehouse.definitions import defs
+from lakehouse.raw.generator import GeneratorConfig, land_day
+from lakehouse.summary import summarize_warehouse
+from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+DAY = date(2024, 1, 15)
+
+STEP_LINE = re.compile(r"^\s*(\d+) of (\d+) steps  (\S+)\s+(.*?)  (\d+\.\d) s$")
+
+
+@pytest.fixture(scope="module")
+def lakehouse_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One real one-day run of the production job on small landed files: its console output and its storage root."""
+    tmp_path = tmp_path_factory.mktemp("lakehouse_run")
+    root, dagster_home = tmp_path / "warehouse", tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    land_day(str(root), DAY, GeneratorConfig(**SMALL_LANDING))
+    env = {
+        **{key: value for key, value in os.environ.items() if key != "LAKEHOUSE_LOG_DIR"},
+        "LAKEHOUSE_ROOT": str(root),
+        "DAGSTER_HOME": str(dagster_home),
+        "LAKEHOUSE_PII_SALT": TEST_PII_SALT,
+    }
+    command = [str(Path(sys.executable).parent / "lakehouse"), "run", "--job", "daily_lakehouse"]
+    command += ["--from", DAY.isoformat(), "--to", DAY.isoformat()]
+    # stderr into stdout: the user's console is both, and nothing may hide in either.
+    completed = subprocess.run(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    return completed, root
+
+
+def test_it_prints_the_plan_then_one_line_per_step_with_its_rows_then_the_summary(lakehouse_run):
+    completed, root = lakehouse_run
+    lines = completed.stdout.splitlines()
+
+    plan = re.fullmatch(
+        r"Materializing daily_lakehouse for 2024-01-15\.\.\.2024-01-15 \(1 day, one run, one Spark session\): "
+        r"(\d+) steps writing (\d+) assets",
+        lines[0],
+    )
+    assert plan, lines[0]
+    total = int(plan[1])
+    assert lines[1].startswith("  bronze  customers, customers_quarantine, orders")
+    steps = [match for line in lines if (match := STEP_LINE.match(line))]
+    assert [int(step[1]) for step in steps] == list(range(1, total + 1))
+    assert {step[2] for step in steps} == {str(total)}
+    job = defs.resolve_job_def("daily_lakehouse")
+    assert {step[3] for step in steps} == {node.name for node in job.nodes_in_topological_order}
+    # Every table the run wrote has its rows on its step's line, and they are the rows the table holds.
+    tables = {f"{t.layer}.{t.table}": t.rows for t in summarize_warehouse(str(root))}
+    assert int(plan[2]) == len(tables)
+    printed = {
+        table: int(rows.replace(",", ""))
+        for step in steps
+        for table, rows in re.findall(r"(\w+\.\w+) ([\d,]+) rows?", step[4])
+    }
+    assert printed == tables
+    assert all(rows > 0 for rows in printed.values())
+    assert any("check passed" in step[4] or "checks passed" in step[4] for step in steps)
+    # Then the summary, as before.
+    run_line = next(i for i, line in enumerate(lines) if line.startswith("Run "))
+    assert re.fullmatch(r"Run [0-9a-f-]{36}: succeeded in \d+ s", lines[run_line])
+    assert lines[run_line + 1] == f"Warehouse: {root}"
+    assert lines[run_line + 2].split() == ["layer", "table", "partitions", "rows", "delta", "version"]
+    # A pipe is not a terminal: no progress bar redraws.
+    assert "\r" not in completed.stdout and "\x1b" not in completed.stdout
+
+
+def test_the_console_has_no_warnings_or_spark_logs_which_go_to_the_log_file(lakehouse_run):
+    completed, root = lakehouse_run
+
+    for noise in ("BetaWarning", "WARN", "log4j", "Setting default log level", "SparkContext"):
+        assert noise not in completed.stdout, noise
+    log = (root / "logs" / "spark.log").read_text()
+    assert re.search(r"^\S+ \S+ \d+ INFO SparkContext: Running Spark version 4\.", log, flags=re.MULTILINE)
+    # The JVM's own output went there too (the JDK's notice about the incubator module Spark adds).
+    assert "WARNING: Using incubator modules" in log
+    # SparkContext's start-up lines, not its line per Spark job (hundreds a run).
+    assert "Starting job" not in log
