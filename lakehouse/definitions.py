@@ -12,6 +12,8 @@ from dagster import (
 from lakehouse.bronze.assets import bronze_assets
 from lakehouse.gold.assets import gold_assets
 from lakehouse.landing.sensor import landing_zone_sensor
+from lakehouse.maintenance.job import build_maintenance_job, maintenance_schedule, read_back_days
+from lakehouse.maintenance.retention import Retention
 from lakehouse.policies import SINGLE_RUN_BACKFILL
 from lakehouse.quality import QualityThresholds, freshness_checks, freshness_sensor, quality_checks
 from lakehouse.raw.assets import landing_generator
@@ -43,14 +45,21 @@ demo_job = define_asset_job(
 # 02:00 UTC every day, for the previous day: the partition is the day the data describes, not the run day.
 daily_schedule = build_schedule_from_partitioned_job(daily_lakehouse_job, hour_of_day=2, minute_of_hour=0)
 
+# Every Delta table (bronze, silver and gold, their quarantine and rejects included) falls under maintenance.
+table_keys = sorted(
+    (key for asset in all_assets for key in asset.keys if key.path[0] in ("bronze", "silver", "gold")),
+    key=lambda key: key.path,
+)
+maintenance_job = build_maintenance_job(table_keys, read_back_days(all_assets))
+
 warehouse = Warehouse()
 spark = SparkResource(warehouse=warehouse)
 
 defs = Definitions(
     assets=all_assets,
     asset_checks=[*quality_checks, *freshness_checks],
-    jobs=[daily_lakehouse_job, demo_job],
-    schedules=[daily_schedule],
+    jobs=[daily_lakehouse_job, demo_job, maintenance_job],
+    schedules=[daily_schedule, maintenance_schedule(maintenance_job)],
     sensors=[freshness_sensor, landing_zone_sensor],
     resources={
         "spark": spark,
@@ -58,6 +67,7 @@ defs = Definitions(
         "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
         "pii": PiiPolicy(salt=EnvVar("LAKEHOUSE_PII_SALT")),
         "quality": QualityThresholds(),
+        "retention": Retention(),
     },
     # Every step of a run shares one SparkSession: a JVM per step would cost more than the work of a day.
     executor=in_process_executor,

@@ -13,13 +13,14 @@ from lakehouse.delta.errors import (
     SchemaMismatchError,
     TableNotFoundError,
 )
-from lakehouse.delta.maintenance import delete_partitions_before, optimize, vacuum
+from lakehouse.delta.maintenance import DroppedPartitions, delete_partitions_before, optimize, vacuum
 from lakehouse.delta.snapshot import TableSnapshot, table_snapshot
 from lakehouse.delta.tables import WriteResult, history, read_table, table_exists, write_table
 
 __all__ = [
     "ConstraintViolationError",
     "DeltaTableError",
+    "DroppedPartitions",
     "PartitionColumnError",
     "RowsOutsideRangeError",
     "SchemaMismatchError",

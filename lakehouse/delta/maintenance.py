@@ -1,5 +1,6 @@
 """Table maintenance through delta-spark's ``DeltaTable``: compaction, vacuum, retention."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlparse
@@ -74,17 +75,30 @@ def _relative_to(table_uri: str, file_uri: str) -> str:
     return file_uri[file_uri.index(table_path) + len(table_path) :]
 
 
-def delete_partitions_before(spark: SparkSession, table_uri: str, cutoff: date) -> int:
-    """Retention: remove every partition before ``cutoff`` in one commit; return the number of files removed.
+@dataclass(frozen=True)
+class DroppedPartitions:
+    """What a retention pass removed from a table (or, in a dry run, would remove)."""
+
+    days: list[date]
+    files: int
+    bytes: int
+
+
+def delete_partitions_before(
+    spark: SparkSession, table_uri: str, cutoff: date, *, dry_run: bool = False
+) -> DroppedPartitions:
+    """Retention: remove every partition before ``cutoff`` in one commit. ``dry_run`` only lists the days (files and
+    bytes are Delta's metrics of the commit, so a dry run reports them as 0).
 
     A partition-only predicate removes whole files (nothing is rewritten); ``vacuum`` frees the storage later.
     Without a partition to remove, nothing is committed.
     """
     table = open_table(spark, table_uri)
     _check_partitioned_by_day(table, table_uri)
-    before = table.toDF().where(f"{PARTITION_COLUMN} < DATE'{cutoff.isoformat()}'")
-    if before.isEmpty():
-        return 0
-    table.delete(f"{PARTITION_COLUMN} < DATE'{cutoff.isoformat()}'")
-    last = table.history(1).select("operation", "operationMetrics").first()
-    return int(last["operationMetrics"].get("numRemovedFiles", 0))
+    predicate = f"{PARTITION_COLUMN} < DATE'{cutoff.isoformat()}'"
+    days = sorted(row[0] for row in table.toDF().where(predicate).select(PARTITION_COLUMN).distinct().collect())
+    if not days or dry_run:
+        return DroppedPartitions(days, 0, 0)
+    table.delete(predicate)
+    metrics = table.history(1).select("operationMetrics").first()["operationMetrics"]
+    return DroppedPartitions(days, int(metrics.get("numRemovedFiles", 0)), int(metrics.get("numRemovedBytes", 0)))

@@ -49,13 +49,21 @@ def landing_day(key: str) -> str | None:
     prefix, source, day_dir, name = parts
     if prefix != LANDING_PREFIX or source not in SOURCES or not name or name.startswith(("_", ".")):
         return None
-    day = day_dir.removeprefix("dt=")
-    if day == day_dir:
+    day = day_of_folder(day_dir)
+    return day.isoformat() if day else None
+
+
+def day_of_folder(name: str) -> date | None:
+    """The day of a landing folder ``dt=YYYY-MM-DD``, else None (any other name, or a day that does not exist)."""
+    day = name.removeprefix("dt=")
+    if day == name:
         return None
     try:
-        return day if date.fromisoformat(day).isoformat() == day else None
+        parsed = date.fromisoformat(day)
     except ValueError:
         return None
+    # fromisoformat also takes forms like 20240101; only the canonical spelling names a partition.
+    return parsed if parsed.isoformat() == day else None
 
 
 def fingerprints(objects: Iterable[LandedObject]) -> dict[str, str]:

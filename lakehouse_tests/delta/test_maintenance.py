@@ -72,10 +72,16 @@ def test_optimize_compacts_each_partition_of_the_range_into_one_file(spark: Spar
 def test_deleting_partitions_before_a_cutoff_removes_whole_days_once(spark: SparkSession, table_uri: str) -> None:
     write_table(orders(spark, [day(1), day(2), day(3), day(4)]), table_uri, mode="append")
 
-    assert delete_partitions_before(spark, table_uri, day(3)) == 2
+    listed = delete_partitions_before(spark, table_uri, day(3), dry_run=True)
+    assert (listed.days, table_snapshot(table_uri).version) == ([day(1), day(2)], 0)
+
+    dropped = delete_partitions_before(spark, table_uri, day(3))
+
+    assert (dropped.days, dropped.files) == ([day(1), day(2)], 2)
+    assert dropped.bytes > 0
     assert table_snapshot(table_uri).partitions == ["2024-01-03", "2024-01-04"]
     assert table_rows(spark, table_uri) == frame_rows(orders(spark, [day(3), day(4)]))
 
     version = table_snapshot(table_uri).version
-    assert delete_partitions_before(spark, table_uri, day(3)) == 0
+    assert delete_partitions_before(spark, table_uri, day(3)).days == []
     assert table_snapshot(table_uri).version == version
