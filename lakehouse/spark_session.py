@@ -47,6 +47,9 @@ DEFAULT_CONF: Mapping[str, str] = {
     # Delta rebuilds a table's snapshot from its log with a shuffle of this many partitions (default 50): our logs
     # hold hundreds of actions, not millions, and 50 tasks per snapshot would dominate small runs.
     "spark.databricks.delta.snapshotPartitions": "2",
+    # VACUUM lists a table's files with this many tasks; Spark's default (10000) made VACUUM of a 20-file table take
+    # ~50 s on 2 cores. A few tasks per core of a small cluster list a day-partitioned table's folders fast enough.
+    "spark.sql.sources.parallelPartitionDiscovery.parallelism": "16",
     "spark.driver.memory": "4g",
     "spark.ui.showConsoleProgress": "false",
     # The UI shows plans and configuration; it is for the operator on this machine, not the network.

@@ -1,5 +1,6 @@
 """Table maintenance through delta-spark's ``DeltaTable``: compaction, vacuum, retention."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,10 +47,12 @@ def vacuum(
     retention_hours: float = DEFAULT_VACUUM_RETENTION_HOURS,
     *,
     dry_run: bool = False,
+    before_delete: Callable[[list[str]], None] | None = None,
 ) -> list[str]:
     """Delete the data files no snapshot of the last ``retention_hours`` needs, and files no commit ever referenced
     (left by a killed write) once they are that old; return them relative to the table root. ``dry_run`` only
-    lists them.
+    lists them. ``before_delete`` gets the list while the files still exist (their sizes, say): listing a table
+    costs a pass over its folders, so a caller that needs both never lists twice.
 
     The caller's ``retention_hours`` is honoured even below Delta's safety minimum (a week): readers of snapshots
     older than that lose their files, so only maintenance that was configured so should ask for it.
@@ -62,12 +65,14 @@ def vacuum(
     spark.conf.set(_RETENTION_CHECK, str(retention_hours >= DEFAULT_VACUUM_RETENTION_HOURS).lower())
     try:
         # Delta lists the files only in a dry run; the real run reports the table path alone.
-        files = [_relative_to(table_uri, row[0]) for row in spark.sql(f"{statement} DRY RUN").collect()]
+        files = sorted(_relative_to(table_uri, row[0]) for row in spark.sql(f"{statement} DRY RUN").collect())
+        if before_delete is not None:
+            before_delete(files)
         if files and not dry_run:
             spark.sql(statement).collect()
     finally:
         spark.conf.set(_RETENTION_CHECK, enforced)
-    return sorted(files)
+    return files
 
 
 def _relative_to(table_uri: str, file_uri: str) -> str:

@@ -88,11 +88,15 @@ def maintain_table(
     version_before = latest_version(open_table(spark, table_uri))
     dropped = delete_partitions_before(spark, table_uri, cutoff, dry_run=dry_run) if cutoff else None
     compacted = {} if dry_run else optimize(spark, table_uri)
-    expired_files = vacuum(spark, table_uri, vacuum_hours, dry_run=True)
+    freed_bytes: list[int] = []  # filled by VACUUM once it has listed the files
     # VACUUM names the files it deletes but not their size: take it from the storage before they go.
-    bytes_freed = _total_size(table_uri, expired_files, storage_options)
-    if expired_files and not dry_run:
-        vacuum(spark, table_uri, vacuum_hours)
+    expired_files = vacuum(
+        spark,
+        table_uri,
+        vacuum_hours,
+        dry_run=dry_run,
+        before_delete=lambda files: freed_bytes.append(_total_size(table_uri, files, storage_options)),
+    )
     return TableMaintenance(
         table=table,
         version_before=version_before,
@@ -104,7 +108,7 @@ def maintain_table(
         files_compacted=int(compacted.get("numFilesRemoved", 0)),
         files_written=int(compacted.get("numFilesAdded", 0)),
         files_vacuumed=len(expired_files),
-        bytes_freed=bytes_freed,
+        bytes_freed=freed_bytes[0],
     )
 
 
