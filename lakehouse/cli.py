@@ -4,6 +4,7 @@ The scheduled and cron paths use Dagster's own CLI (see the README); this comman
 """
 
 import argparse
+import logging
 import sys
 import time
 import uuid
@@ -12,12 +13,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
-from lakehouse.partitions import FIRST_DAY, FIRST_DAY_ENV
+from lakehouse.partitions import FIRST_DAY, FIRST_DAY_ENV, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.summary import format_summary, summarize_warehouse
-
-# The run tags with which Dagster's UI and CLI launch a single-run backfill of a partition range.
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def _default_range(days: int) -> tuple[date, date]:
@@ -36,6 +33,8 @@ def _requested_range(parser: argparse.ArgumentParser, args: argparse.Namespace, 
 
 def run(first: date, last: date, job_name: str) -> bool:
     """One run of ``job_name`` over the days, printing its plan, then a line per step as the run's events arrive."""
+    from lakehouse.alerts.executor import send_alert
+    from lakehouse.alerts.outcome import OutcomeCollector
     from lakehouse.definitions import defs
     from lakehouse.progress import Plan, RunProgress
 
@@ -43,6 +42,7 @@ def run(first: date, last: date, job_name: str) -> bool:
     plan = Plan.of_job(job, first, last)
     print("\n".join(plan.lines()), flush=True)
     progress = RunProgress(plan)
+    tags = {PARTITION_RANGE_START_TAG: first.isoformat(), PARTITION_RANGE_END_TAG: last.isoformat()}
     run_id = str(uuid.uuid4())  # what Dagster itself would pick; chosen here to listen to the run before it starts
     started = time.monotonic()
     with DagsterInstance.get() as instance:
@@ -55,7 +55,7 @@ def run(first: date, last: date, job_name: str) -> bool:
             result = job.execute_in_process(
                 instance=instance,
                 run_id=run_id,
-                tags={PARTITION_RANGE_START_TAG: first.isoformat(), PARTITION_RANGE_END_TAG: last.isoformat()},
+                tags=tags,
                 # Dagster's console logger would print each event as a long line: the listener prints what matters.
                 # What a step logs as CRITICAL still shows.
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
@@ -63,6 +63,9 @@ def run(first: date, last: date, job_name: str) -> bool:
             )
         finally:
             progress.close()
+    # execute_in_process runs on Dagster's own executor, not the jobs' alerting one: post the same alert here.
+    collector = OutcomeCollector(job.name, result.run_id, tags).add_all(result.all_events)
+    send_alert(collector.outcome(), logging.getLogger("lakehouse.alerts"))
     outcome = "succeeded" if result.success else "FAILED"
     print(f"Run {result.run_id}: {outcome} in {time.monotonic() - started:.0f} s")
     return result.success

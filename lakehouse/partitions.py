@@ -18,6 +18,12 @@ DEFAULT_FIRST_DAY = date(2024, 1, 1)
 kept so that their partitions (and the runs recorded against them) stay valid."""
 PARTITION_COLUMN = "dt"
 
+# The run tags that say which days a run is for: one day, or the range of a single-run backfill (the tags with which
+# Dagster's UI, its CLI and ``lakehouse run`` launch one).
+PARTITION_TAG = "dagster/partition"
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+
 
 def first_day_from(value: str | None) -> date:
     """The first partition day that ``LAKEHOUSE_FIRST_DAY`` = ``value`` configures (unset or empty: the default)."""

@@ -7,8 +7,8 @@ from pathlib import Path
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from deltalake import DeltaTable
 
-from lakehouse.cli import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.definitions import all_assets
+from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.delta_io import DeltaTableIOManager
 from lakehouse.resources.pii import PiiPolicy

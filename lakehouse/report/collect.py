@@ -17,6 +17,8 @@ from typing import Any, Final
 from dagster import DagsterEventType, DagsterInstance, EventRecordsFilter
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 
+from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
+
 SCORE_KEYS: Final = ("completeness", "uniqueness", "validity", "row_count")
 """Check metadata entries shown as scores; the first three are ratios in 0-1, row_count a count."""
 RATIO_SCORES: Final = SCORE_KEYS[:3]
@@ -32,10 +34,6 @@ materializations recorded before it existed had them in ``dagster/row_count``, w
 NO_RULES: Final = ("", "-", "none")
 _CELL_BORDER: Final = re.compile(r"(?<!\\)\|")
 LAYERS: Final = ("landing", "raw", "bronze", "silver", "gold")
-
-PARTITION_TAG: Final = "dagster/partition"
-RANGE_START_TAG: Final = "dagster/asset_partition_range_start"
-RANGE_END_TAG: Final = "dagster/asset_partition_range_end"
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 STATUS_ORDER: Final = {PASS: 0, WARN: 1, FAIL: 2}
@@ -140,7 +138,7 @@ def evaluation_days(evaluation: AssetCheckEvaluation, tags: Mapping[str, str], t
         day = _day(candidate)
         if day:
             return [day]
-    start, end = _day(tags.get(RANGE_START_TAG)), _day(tags.get(RANGE_END_TAG))
+    start, end = _day(tags.get(PARTITION_RANGE_START_TAG)), _day(tags.get(PARTITION_RANGE_END_TAG))
     if start and end and start <= end:
         return [start + timedelta(days=n) for n in range((end - start).days + 1)]
     return [datetime.fromtimestamp(timestamp, UTC).date()]

@@ -4,8 +4,8 @@ from datetime import date
 
 from dagster import AssetCheckEvaluation, ExecuteInProcessResult, materialize
 
-from lakehouse.cli import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.definitions import all_assets
+from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.quality import QualityThresholds, quality_checks
 from lakehouse_tests.harness import SMALL_LANDING, LakehouseUnderTest
 
