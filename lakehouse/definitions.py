@@ -6,9 +6,9 @@ from dagster import (
     EnvVar,
     build_schedule_from_partitioned_job,
     define_asset_job,
-    in_process_executor,
 )
 
+from lakehouse.alerts.executor import alerting_in_process_executor
 from lakehouse.bronze.assets import bronze_assets
 from lakehouse.gold.assets import gold_assets
 from lakehouse.landing.sensor import landing_zone_sensor
@@ -69,6 +69,7 @@ defs = Definitions(
         "quality": QualityThresholds(),
         "retention": Retention(),
     },
-    # Every step of a run shares one SparkSession: a JVM per step would cost more than the work of a day.
-    executor=in_process_executor,
+    # Every step of a run shares one SparkSession: a JVM per step would cost more than the work of a day. The
+    # executor also posts each run's outcome to the alert webhook (lakehouse.alerts), whoever launched the run.
+    executor=alerting_in_process_executor,
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TextIO
 
-from dagster import AssetKey, DagsterEventType, EventLogEntry, JobDefinition
+from dagster import AssetKey, DagsterEventType, EventLogEntry, JobDefinition, MetadataValue
 from dagster._utils.error import SerializableErrorInfo
 
 ROWS_WRITTEN_METADATA_KEY = "rows_written"
@@ -78,6 +78,13 @@ class _Step:
     checks_failed: dict[str, list[str]] = field(default_factory=dict)
     """``check (severity)`` -> the assets it failed on: one check may evaluate several (freshness)."""
     retries: int = 0
+
+
+def rows_written(metadata: Mapping[str, MetadataValue]) -> int | None:
+    """The rows a materialization wrote: the Delta IO manager's ``rows_written``, else Dagster's row count."""
+    key = ROWS_WRITTEN_METADATA_KEY if ROWS_WRITTEN_METADATA_KEY in metadata else ROW_COUNT_METADATA_KEY
+    count = metadata.get(key)
+    return None if count is None else int(count.value)
 
 
 def format_rows(rows: Mapping[str, int | None]) -> str:
@@ -175,10 +182,7 @@ class RunProgress:
             self._redraw()
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
-            metadata = materialization.metadata
-            key = ROWS_WRITTEN_METADATA_KEY if ROWS_WRITTEN_METADATA_KEY in metadata else ROW_COUNT_METADATA_KEY
-            count = metadata.get(key)
-            step.rows[".".join(materialization.asset_key.path)] = None if count is None else int(count.value)
+            step.rows[".".join(materialization.asset_key.path)] = rows_written(materialization.metadata)
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if evaluation.passed:

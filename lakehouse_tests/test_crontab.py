@@ -11,6 +11,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from lakehouse.delta import table_snapshot
 from lakehouse.raw.generator import GeneratorConfig, land_day
+from lakehouse.summary import summarize_warehouse
 from lakehouse_tests.cron import CRON_ENV_EXAMPLE, CRONTAB, parse_crontab
 from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
 from lakehouse_tests.processes import run_counting_spark_jvms
@@ -60,7 +61,7 @@ def test_the_crontab_names_its_install_directory_once_and_its_date_survives_cron
     assert '--partition "$(date -u -d yesterday +%F)"' in materialize.command
 
 
-def _install(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def _install(tmp_path: Path, alert_webhook_url: str) -> tuple[Path, dict[str, str]]:
     """An install directory as the README describes it (.venv, .lakehouse/cron.env from the example), with its
     storage and Dagster instance elsewhere under tmp_path; the cron.env's test values by name."""
     home = tmp_path / "install"
@@ -73,6 +74,7 @@ def _install(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         "DAGSTER_HOME": str(dagster_home),
         "LAKEHOUSE_ROOT": str(tmp_path / "warehouse"),
         "LAKEHOUSE_PII_SALT": TEST_PII_SALT,
+        "LAKEHOUSE_ALERT_WEBHOOK_URL": alert_webhook_url,
     }
     lines = CRON_ENV_EXAMPLE.read_text().splitlines()
     for name, value in values.items():
@@ -83,8 +85,8 @@ def _install(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 @pytest.mark.slow
-def test_every_crontab_job_runs_as_cron_runs_it(tmp_path, monkeypatch):
-    home, values = _install(tmp_path)
+def test_every_crontab_job_runs_as_cron_runs_it(tmp_path, monkeypatch, alert_receiver):
+    home, values = _install(tmp_path, alert_receiver.url)
     crontab = parse_crontab(CRONTAB.read_text().replace(f"={DOCUMENTED_HOME}", f"={home}"))
     user_home = tmp_path / "user_home"
     user_home.mkdir()
@@ -109,6 +111,13 @@ def test_every_crontab_job_runs_as_cron_runs_it(tmp_path, monkeypatch):
         (run,) = instance.get_runs()
         assert run.status == DagsterRunStatus.SUCCESS
         assert run.tags["dagster/partition"] == yesterday.isoformat()
+    # Cron's run has no daemon to watch it: its executor posted the alert.
+    (alert,) = alert_receiver.texts()
+    gold_rows = sum(table.rows for table in summarize_warehouse(values["LAKEHOUSE_ROOT"]) if table.layer == "gold")
+    assert alert.startswith(
+        f"lakehouse: asset materialization for {yesterday} succeeded: {gold_rows:,} rows in gold, "
+    ), alert
+    assert f"/runs/{run.run_id}|run {run.run_id[:8]}>" in alert
 
     report = crontab.job_running("lakehouse report")
     completed = subprocess.run(

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse.alerts.webhook import UI_URL_ENV, WEBHOOK_URL_ENV
 from lakehouse.definitions import defs
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.summary import summarize_warehouse
 from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
+from lakehouse_tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
 
@@ -24,31 +26,35 @@ STEP_LINE = re.compile(r"^\s*(\d+) of (\d+) steps  (\S+)\s+(.*?)  (\d+\.\d) s$")
 
 
 @pytest.fixture(scope="module")
-def lakehouse_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """One real one-day run of the production job on small landed files: its console output and its storage root."""
+def lakehouse_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path, list[str]]:
+    """One real one-day run of the production job on small landed files: its console output, its storage root and
+    the alerts it posted."""
     tmp_path = tmp_path_factory.mktemp("lakehouse_run")
     root, dagster_home = tmp_path / "warehouse", tmp_path / "dagster_home"
     dagster_home.mkdir()
     shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
     land_day(str(root), DAY, GeneratorConfig(**SMALL_LANDING))
     env = {
-        **{key: value for key, value in os.environ.items() if key != "LAKEHOUSE_LOG_DIR"},
+        # The defaults of the log folder and of the UI's address (in the alert's link), whatever the shell says.
+        **{key: value for key, value in os.environ.items() if key not in ("LAKEHOUSE_LOG_DIR", UI_URL_ENV)},
         "LAKEHOUSE_ROOT": str(root),
         "DAGSTER_HOME": str(dagster_home),
         "LAKEHOUSE_PII_SALT": TEST_PII_SALT,
     }
     command = [str(Path(sys.executable).parent / "lakehouse"), "run", "--job", "daily_lakehouse"]
     command += ["--from", DAY.isoformat(), "--to", DAY.isoformat()]
-    # stderr into stdout: the user's console is both, and nothing may hide in either.
-    completed = subprocess.run(
-        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800
-    )
+    with WebhookReceiver() as receiver:
+        env[WEBHOOK_URL_ENV] = receiver.url
+        # stderr into stdout: the user's console is both, and nothing may hide in either.
+        completed = subprocess.run(
+            command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800
+        )
     assert completed.returncode == 0, completed.stdout[-4000:]
-    return completed, root
+    return completed, root, receiver.texts()
 
 
 def test_it_prints_the_plan_then_one_line_per_step_with_its_rows_then_the_summary(lakehouse_run):
-    completed, root = lakehouse_run
+    completed, root, _ = lakehouse_run
     lines = completed.stdout.splitlines()
 
     plan = re.fullmatch(
@@ -85,7 +91,7 @@ def test_it_prints_the_plan_then_one_line_per_step_with_its_rows_then_the_summar
 
 
 def test_the_console_has_no_warnings_or_spark_logs_which_go_to_the_log_file(lakehouse_run):
-    completed, root = lakehouse_run
+    completed, root, _ = lakehouse_run
 
     for noise in ("BetaWarning", "WARN", "log4j", "Setting default log level", "SparkContext"):
         assert noise not in completed.stdout, noise
@@ -95,3 +101,19 @@ def test_the_console_has_no_warnings_or_spark_logs_which_go_to_the_log_file(lake
     assert "WARNING: Using incubator modules" in log
     # SparkContext's start-up lines, not its line per Spark job (hundreds a run).
     assert "Starting job" not in log
+
+
+def test_it_posts_the_same_alert_as_a_dagster_launched_run(lakehouse_run):
+    completed, root, alerts = lakehouse_run
+    run_id = re.search(r"^Run ([0-9a-f-]{36}): succeeded", completed.stdout, flags=re.MULTILINE)[1]
+    summaries = summarize_warehouse(str(root))
+    gold_rows = sum(table.rows for table in summaries if table.layer == "gold")
+    rejects = sum(table.rows for table in summaries if table.table.endswith(("_quarantine", "_rejected")))
+
+    (alert,) = alerts
+    assert re.fullmatch(
+        rf"lakehouse: daily_lakehouse for {DAY} succeeded: {gold_rows:,} rows in gold, {rejects:,} rejected or "
+        rf"quarantined, checks \d+ passed / \d+ failed\. <http://127\.0\.0\.1:3000/runs/{run_id}\|run {run_id[:8]}>",
+        alert.splitlines()[0],
+    ), alert
+    assert rejects > 0  # the small landing has dirty rows: the count is a real one

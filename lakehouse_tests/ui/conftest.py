@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from lakehouse.alerts.webhook import WEBHOOK_URL_ENV
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
 from lakehouse_tests.ui.dagster_dev import DAGSTER, REPO, DagsterDev, dagster_dev
+from lakehouse_tests.webhook_receiver import WebhookReceiver
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; `playwright install` would download another one
 UI_TIMEOUT_MS = 90_000
@@ -36,6 +38,8 @@ class UiLakehouse:
     server: DagsterDev
     root: Path
     """LAKEHOUSE_ROOT of the server's runs: the landing zone and the Delta tables."""
+    alerts: WebhookReceiver
+    """The alert webhook of the server's runs: what the UI's and the daemon's run workers posted."""
 
 
 def _prepare_silver(env: dict[str, str], days: list[date], log: Path) -> None:
@@ -59,17 +63,19 @@ def ui_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiLakehou
     root = base / "warehouse"
     for day in [*GOLD_DAYS, *BRONZE_BACKFILL_DAYS, *MEDALLION_BACKFILL_DAYS]:
         land_day(str(root), day, GeneratorConfig(**SMALL_LANDING))
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(dagster_home),
-        "LAKEHOUSE_ROOT": str(root),
-        "LAKEHOUSE_PII_SALT": TEST_PII_SALT,
-    }
-    _prepare_silver(env, GOLD_DAYS, base / "prepare_silver.log")
-    with dagster_dev(env, base / "dagster_dev.log") as server:
-        # The first visit shows a newsletter dialog over every page; the UI itself records it as seen like this.
-        server.graphql("mutation { setNuxSeen }")
-        yield UiLakehouse(server=server, root=root)
+    with WebhookReceiver() as alerts:
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(dagster_home),
+            "LAKEHOUSE_ROOT": str(root),
+            "LAKEHOUSE_PII_SALT": TEST_PII_SALT,
+            WEBHOOK_URL_ENV: alerts.url,
+        }
+        _prepare_silver(env, GOLD_DAYS, base / "prepare_silver.log")
+        with dagster_dev(env, base / "dagster_dev.log") as server:
+            # The first visit shows a newsletter dialog over every page; the UI itself records it as seen so.
+            server.graphql("mutation { setNuxSeen }")
+            yield UiLakehouse(server=server, root=root, alerts=alerts)
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,13 @@ def assert_every_planned_check_passed(outcome: RunsOutcome) -> None:
     assert failed == freshness
 
 
+def assert_each_run_alerted_its_success(ui_lakehouse: UiLakehouse, run_ids: list[str]) -> None:
+    """The run workers of the UI and of the daemon run on the jobs' executor, which posts each run's outcome."""
+    for run_id in run_ids:
+        texts = [text for text in ui_lakehouse.alerts.texts() if f"/runs/{run_id}|" in text]
+        assert len(texts) == 1 and " succeeded: " in texts[0], (run_id, ui_lakehouse.alerts.texts())
+
+
 def _ids(server: DagsterDev, query: str, field: str, id_field: str) -> set[str]:
     return {item[id_field] for item in server.graphql(query)[field]["results"]}
 
@@ -227,6 +234,7 @@ def test_materializing_one_day_of_a_gold_asset_from_its_page_runs_that_day_only(
     # The run read the day before it too (the lookback is not a dependency, but it is still read).
     table = DeltaTable(str(ui_lakehouse.root / "gold" / "sales_rolling_7d")).to_pyarrow_table().to_pylist()
     assert [(row["dt"], row["days_in_window"]) for row in table] == [(day, len(GOLD_DAYS))]
+    assert_each_run_alerted_its_success(ui_lakehouse, [run_id])
 
 
 def test_a_three_day_backfill_of_a_bronze_asset_from_the_partition_dialog_is_one_run(
@@ -253,6 +261,7 @@ def test_a_three_day_backfill_of_a_bronze_asset_from_the_partition_dialog_is_one
     # The quarantine is the same step's second output (one parse, two tables): it comes with its table.
     assert outcome.materialized == {"bronze/orders": _days(days), "bronze/orders_quarantine": _days(days)}
     assert_every_planned_check_passed(outcome)
+    assert_each_run_alerted_its_success(ui_lakehouse, run_ids)
 
 
 def test_a_three_day_backfill_of_the_medallion_touches_exactly_those_days_in_one_run(
@@ -284,3 +293,4 @@ def test_a_three_day_backfill_of_the_medallion_touches_exactly_those_days_in_one
     assert outcome.materialized == dict.fromkeys(sorted(medallion), _days(days))
     assert len(run_ids) == 1, "a single-run backfill policy: the whole range of the whole graph is one run"
     assert_every_planned_check_passed(outcome)
+    assert_each_run_alerted_its_success(ui_lakehouse, run_ids)
