@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dagster import DagsterInstance
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
@@ -107,3 +108,17 @@ def test_the_webserver_and_daemon_load_the_code_server_the_compose_starts(compos
     assert str(location["grpc_server"]["port"]) == code_server[code_server.index("-p") + 1]
     for name in ("dagster-webserver", "dagster-daemon"):
         assert "infra/workspace.docker.yaml" in compose["services"][name]["command"]
+
+
+@pytest.mark.parametrize("instance_file", [REPO / "dagster.yaml", INFRA / "dagster.postgres.yaml"])
+def test_both_instances_retry_a_failed_run_from_its_failed_steps(instance_file, tmp_path):
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    config = yaml.safe_load(instance_file.read_text())
+    config["storage"] = {"sqlite": {"base_dir": str(dagster_home)}}  # the Postgres settings need a server
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
+
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        assert instance.run_retries_enabled
+        assert instance.run_retries_max_retries == 2
+        assert instance.run_retries_retry_on_asset_or_op_failure
