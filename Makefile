@@ -65,9 +65,15 @@ dev: install $(FIRST_DAY_FILE)
 stack-up: install $(FIRST_DAY_FILE)
 	$(WITH_SALT) $(WITH_FIRST_DAY) infra/stack.sh up
 
-## stack-status: each service of the local stack, up or down, with its URL
+## stack-status: each service of the local stack, up or down, with its URL; then `lakehouse health` against it
 stack-status:
 	infra/stack.sh status
+	infra/stack.sh health
+
+## health: every configured service and the data (latest gold day, last runs, failing checks); exit 1 on a problem
+.PHONY: health
+health: install $(FIRST_DAY_FILE)
+	$(WITH_FIRST_DAY) $(BIN)/lakehouse health
 
 ## stack-down: stop every service of the local stack (data stays under .lakehouse/stack/)
 stack-down:

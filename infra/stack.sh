@@ -3,7 +3,9 @@
 # daemon and webserver on Postgres storage. Every process listens on 127.0.0.1 only; pid files, logs and data live
 # under .lakehouse/stack/. Runs launched from the UI or the schedule write to S3 and compute on the cluster.
 #
-#   infra/stack.sh up | status | down | env        (make stack-up / stack-status / stack-down)
+#   infra/stack.sh up | status | health | down | env   (make stack-up / stack-status / stack-down)
+#
+# `health` runs `lakehouse health` against the stack (its services, then its data): exit 1 when something is wrong.
 #
 # Ports can be moved with LAKEHOUSE_STACK_{S3,SPARK,SPARK_UI,SPARK_WORKER_UI,POSTGRES,DAGSTER}_PORT, the state
 # directory with LAKEHOUSE_STACK_DIR (the tests run a whole stack in a throwaway one).
@@ -124,6 +126,8 @@ export AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 export AWS_REGION=us-east-1
 export LAKEHOUSE_SPARK_MASTER=spark://$HOST:$SPARK_PORT
 export LAKEHOUSE_SPARK_DRIVER_HOST=$HOST
+export LAKEHOUSE_SPARK_MASTER_UI_URL=http://$HOST:$SPARK_UI_PORT
+export LAKEHOUSE_UI_URL=http://$HOST:$DAGSTER_PORT
 export LAKEHOUSE_PII_SALT=$salt
 export PYSPARK_PYTHON=$BIN/python
 export SPARK_LOCAL_IP=$HOST
@@ -240,5 +244,10 @@ case ${1:-} in
   status) status ;;
   down) down ;;
   env) cat "$STACK/stack.env" ;;
-  *) die "usage: $0 up|status|down|env" ;;
+  health)
+    shift
+    # shellcheck disable=SC1091
+    source "$STACK/stack.env" && exec "$BIN/lakehouse" health "$@"
+    ;;
+  *) die "usage: $0 up|status|health|down|env" ;;
 esac

@@ -71,6 +71,23 @@ def run(first: date, last: date, job_name: str) -> bool:
     return result.success
 
 
+def restore_command(parser: argparse.ArgumentParser, backup: str | None, *, list_only: bool) -> int:
+    from lakehouse.backup.restore import restore
+    from lakehouse.backup.store import list_backups
+    from lakehouse.definitions import warehouse
+
+    if list_only:
+        for stored in list_backups(warehouse.root_uri, warehouse.storage_options):
+            print(f"{stored.name}  {stored.size:,} bytes")
+        return 0
+    if not backup:
+        parser.error("restore: name a backup (lakehouse restore --list shows them)")
+    with DagsterInstance.get() as instance:
+        uri = restore(backup, warehouse, instance)
+    print(f"restored {uri} into {instance.root_directory}")
+    return 0
+
+
 def summary() -> None:
     from lakehouse.definitions import warehouse
 
@@ -100,6 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser.add_argument("--max-rows", type=int, default=40, help="rows printed per result (default 40)")
     duckdb_parser = commands.add_parser("duckdb", help="write a DuckDB file with a view per silver and gold table")
     duckdb_parser.add_argument("--out", type=Path, default=Path(".lakehouse/lakehouse.duckdb"), help="database file")
+    health_parser = commands.add_parser(
+        "health", help="check every configured service and the data; exit 1 when something is wrong"
+    )
+    health_parser.add_argument(
+        "--as-of", type=date.fromisoformat, help="the day to judge from, YYYY-MM-DD (default: today, UTC)"
+    )
+    restore_parser = commands.add_parser(
+        "restore", help="restore a backup of Dagster's storage (dagster_storage_backup) into this instance"
+    )
+    restore_parser.add_argument("backup", nargs="?", help="a name from --list, a URI or a local file")
+    restore_parser.add_argument("--list", action="store_true", help="list the stored backups, oldest first")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -113,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         succeeded = run(first, last, args.job)
         summary()
         return 0 if succeeded else 1
+    if args.command == "health":
+        from lakehouse.health.command import health
+
+        return health(args.as_of)
+    if args.command == "restore":
+        return restore_command(parser, args.backup, list_only=args.list)
     if args.command == "report":
         from lakehouse.report.command import report
 

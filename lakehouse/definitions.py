@@ -9,6 +9,7 @@ from dagster import (
 )
 
 from lakehouse.alerts.executor import alerting_in_process_executor
+from lakehouse.backup.job import backup_schedule, dagster_storage_backup
 from lakehouse.bronze.assets import bronze_assets
 from lakehouse.gold.assets import gold_assets
 from lakehouse.landing.sensor import landing_zone_sensor
@@ -58,8 +59,8 @@ spark = SparkResource(warehouse=warehouse)
 defs = Definitions(
     assets=all_assets,
     asset_checks=[*quality_checks, *freshness_checks],
-    jobs=[daily_lakehouse_job, demo_job, maintenance_job],
-    schedules=[daily_schedule, maintenance_schedule(maintenance_job)],
+    jobs=[daily_lakehouse_job, demo_job, maintenance_job, dagster_storage_backup],
+    schedules=[daily_schedule, maintenance_schedule(maintenance_job), backup_schedule],
     sensors=[freshness_sensor, landing_zone_sensor],
     resources={
         "spark": spark,

@@ -5,7 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from lakehouse.definitions import defs
 from lakehouse.raw.generator import GeneratorConfig, land_day
 from lakehouse.summary import summarize_warehouse
 from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
+from lakehouse_tests.health.output import health_rows
 from lakehouse_tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
@@ -26,9 +27,9 @@ STEP_LINE = re.compile(r"^\s*(\d+) of (\d+) steps  (\S+)\s+(.*?)  (\d+\.\d) s$")
 
 
 @pytest.fixture(scope="module")
-def lakehouse_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path, list[str]]:
-    """One real one-day run of the production job on small landed files: its console output, its storage root and
-    the alerts it posted."""
+def lakehouse_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path, list[str], dict[str, str]]:
+    """One real one-day run of the production job on small landed files: its console output, its storage root,
+    the alerts it posted and its environment."""
     tmp_path = tmp_path_factory.mktemp("lakehouse_run")
     root, dagster_home = tmp_path / "warehouse", tmp_path / "dagster_home"
     dagster_home.mkdir()
@@ -50,11 +51,11 @@ def lakehouse_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], P
             command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800
         )
     assert completed.returncode == 0, completed.stdout[-4000:]
-    return completed, root, receiver.texts()
+    return completed, root, receiver.texts(), env
 
 
 def test_it_prints_the_plan_then_one_line_per_step_with_its_rows_then_the_summary(lakehouse_run):
-    completed, root, _ = lakehouse_run
+    completed, root, _, _ = lakehouse_run
     lines = completed.stdout.splitlines()
 
     plan = re.fullmatch(
@@ -91,7 +92,7 @@ def test_it_prints_the_plan_then_one_line_per_step_with_its_rows_then_the_summar
 
 
 def test_the_console_has_no_warnings_or_spark_logs_which_go_to_the_log_file(lakehouse_run):
-    completed, root, _ = lakehouse_run
+    completed, root, _, _ = lakehouse_run
 
     for noise in ("BetaWarning", "WARN", "log4j", "Setting default log level", "SparkContext"):
         assert noise not in completed.stdout, noise
@@ -104,7 +105,7 @@ def test_the_console_has_no_warnings_or_spark_logs_which_go_to_the_log_file(lake
 
 
 def test_it_posts_the_same_alert_as_a_dagster_launched_run(lakehouse_run):
-    completed, root, alerts = lakehouse_run
+    completed, root, alerts, _ = lakehouse_run
     run_id = re.search(r"^Run ([0-9a-f-]{36}): succeeded", completed.stdout, flags=re.MULTILINE)[1]
     summaries = summarize_warehouse(str(root))
     gold_rows = sum(table.rows for table in summaries if table.layer == "gold")
@@ -117,3 +118,27 @@ def test_it_posts_the_same_alert_as_a_dagster_launched_run(lakehouse_run):
         alert.splitlines()[0],
     ), alert
     assert rejects > 0  # the small landing has dirty rows: the count is a real one
+
+
+def _health(env: dict[str, str], *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    command = [str(Path(sys.executable).parent / "lakehouse"), "health", *args]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    return completed.returncode, health_rows(completed.stdout)
+
+
+def test_health_judges_the_run_from_the_day_after_it_and_fails_when_gold_is_stale(lakehouse_run):
+    _, root, _, env = lakehouse_run
+
+    code, rows = _health(env, "--as-of", (DAY + timedelta(days=1)).isoformat())
+
+    assert rows["object store"] == ("ok", str(root))
+    assert rows["spark"][0] == "-" and rows["dagster daemon"][0] == "-"
+    assert rows["dagster storage"][0] == "ok"
+    assert rows["gold/daily_sales"] == ("ok", f"latest day {DAY}")
+    assert rows["last daily_lakehouse run"][0] == "ok" and rows["last daily_lakehouse run"][1].startswith("SUCCESS")
+    assert code == (1 if any(status == "FAIL" for status, _ in rows.values()) else 0)
+
+    code, rows = _health(env)  # today: gold stopped at DAY
+
+    assert code == 1
+    assert rows["gold/daily_sales"][0] == "FAIL" and "behind" in rows["gold/daily_sales"][1]

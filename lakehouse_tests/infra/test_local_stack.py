@@ -17,6 +17,7 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
 from lakehouse_tests.cluster.conftest import free_port
 from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
+from lakehouse_tests.health.output import health_rows
 
 pytestmark = pytest.mark.slow
 
@@ -99,3 +100,14 @@ def test_a_run_queued_in_the_ui_runs_on_the_cluster_writes_to_s3_and_is_stored_i
     )
     listed = s3.list_objects_v2(Bucket="lakehouse", Prefix="warehouse/gold/daily_sales/dt=2024-01-15/")
     assert listed["KeyCount"] >= 1
+
+    # `make stack-status` then runs `lakehouse health` on the stack: every service answers, and the run shows.
+    health = _stack(stack, "health", "--as-of", "2024-01-16")
+    rows = health_rows(health.stdout)
+    services = ["object store", "spark master", "spark workers", "dagster storage", "dagster webserver"]
+    assert {name: rows[name][0] for name in [*services, "dagster daemon"]} == dict.fromkeys(
+        [*services, "dagster daemon"], "ok"
+    ), health.stdout + health.stderr
+    assert rows["dagster storage"][1].startswith("PostgresRunStorage")
+    assert rows["gold/daily_sales"] == ("ok", "latest day 2024-01-15")
+    assert rows["last demo_lakehouse run"][0] == "ok"

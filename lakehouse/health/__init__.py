@@ -1,0 +1,1 @@
+"""``lakehouse health``: is every configured service up, and is the data where it should be?"""
