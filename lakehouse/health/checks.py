@@ -14,7 +14,7 @@ import pyarrow.fs as pafs
 from dagster import AssetCheckKey, AssetCheckSeverity, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from lakehouse.delta import table_snapshot
+from lakehouse.delta import TableNotFoundError, table_snapshot
 from lakehouse.storage import filesystem_for, join_uri
 
 TIMEOUT_S = 5.0
@@ -111,6 +111,9 @@ def latest_partitions(
     for table in tables:
         try:
             partitions = table_snapshot(join_uri(root_uri, *table.split("/")), storage_options).partitions
+        except TableNotFoundError:
+            probes.append(Probe("data", table, Status.FAIL, "no table: never materialized here"))
+            continue
         except Exception as error:
             probes.append(Probe("data", table, Status.FAIL, f"unreadable: {type(error).__name__}"))
             continue
@@ -134,8 +137,8 @@ def last_runs(instance: DagsterInstance, job_names: Sequence[str]) -> list[Probe
             continue
         run, started = records[0].dagster_run, records[0].start_time
         status = Status.FAIL if run.status == DagsterRunStatus.FAILURE else Status.OK
-        at = f" started {datetime.fromtimestamp(started, UTC):%Y-%m-%d %H:%M} UTC" if started else ""
-        probes.append(Probe("data", f"last {job} run", status, f"{run.status.value}{at} ({run.run_id[:8]})"))
+        at = f"started {datetime.fromtimestamp(started, UTC):%Y-%m-%d %H:%M} UTC, " if started else ""
+        probes.append(Probe("data", f"last {job} run", status, f"{run.status.value} ({at}run {run.run_id[:8]})"))
     return probes
 
 
