@@ -25,10 +25,14 @@ if TYPE_CHECKING:
 
 
 def send_alert(outcome: RunOutcome, log: logging.Logger) -> None:
-    """Post the outcome when a webhook is configured in this process's environment."""
-    settings = AlertSettings.from_env()
-    if settings is not None:
-        post_alert(settings, alert_text(outcome, settings.ui_url), log)
+    """Post the outcome when a webhook is configured in this process's environment. Never raises: it runs when the
+    run ends, and a misconfigured alert (say, a timeout that is not a number) must not change the run's outcome."""
+    try:
+        settings = AlertSettings.from_env()
+        if settings is not None:
+            post_alert(settings, alert_text(outcome, settings.ui_url), log)
+    except Exception as error:
+        log.warning(f"alert not sent ({type(error).__name__}: {error}); the run is not affected")
 
 
 class AlertingInProcessExecutor(InProcessExecutor):

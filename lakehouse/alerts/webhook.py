@@ -30,11 +30,15 @@ class AlertSettings:
         url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
         if not url:
             return None
-        timeout = os.environ.get(TIMEOUT_ENV, "").strip()
+        timeout = os.environ.get(TIMEOUT_ENV, "").strip() or str(DEFAULT_TIMEOUT_SECONDS)
+        try:
+            timeout_seconds = float(timeout)
+        except ValueError:
+            raise ValueError(f"{TIMEOUT_ENV}={timeout!r} is not a number of seconds") from None
         return cls(
             webhook_url=url,
             ui_url=os.environ.get(UI_URL_ENV, "").strip() or DEFAULT_UI_URL,
-            timeout_seconds=float(timeout) if timeout else DEFAULT_TIMEOUT_SECONDS,
+            timeout_seconds=timeout_seconds,
         )
 
 

@@ -123,3 +123,16 @@ def test_a_slow_receiver_costs_the_run_at_most_the_timeout(instance, alerts_to):
     assert any("TimeoutError" in message for message in _warnings(instance, result.run_id))
     records = instance.get_event_records(EventRecordsFilter(DagsterEventType.RUN_SUCCESS))
     assert [record.run_id for record in records] == [result.run_id]
+
+
+def test_a_misconfigured_alert_is_logged_and_the_run_keeps_its_outcome(instance, alert_receiver, monkeypatch):
+    monkeypatch.setenv(WEBHOOK_URL_ENV, alert_receiver.url)
+    monkeypatch.setenv(TIMEOUT_ENV, "five")
+
+    result = execute_job(reconstructable(toy_medallion), instance, tags={"dagster/partition": "2024-01-01"})
+
+    assert result.success and alert_receiver.texts() == []
+    assert any(
+        "alert not sent (ValueError: LAKEHOUSE_ALERT_TIMEOUT_SECONDS='five' is not a number of seconds)" in message
+        for message in _warnings(instance, result.run_id)
+    )
