@@ -5,7 +5,7 @@ finished run's events (``lakehouse run``)."""
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from dagster import AssetCheckSeverity, DagsterEvent, DagsterEventType
+from dagster import DagsterEvent, DagsterEventType
 
 from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
 from lakehouse.progress import first_error_line, rows_written
@@ -24,7 +24,6 @@ class FailedStep:
 class FailedCheck:
     check: str
     asset: str
-    severity: str  # ERROR or WARN
     blocking: bool
     description: str | None
 
@@ -95,7 +94,6 @@ class OutcomeCollector:
                     FailedCheck(
                         check=evaluation.check_name,
                         asset=evaluation.asset_key.to_user_string(),
-                        severity="ERROR" if evaluation.severity == AssetCheckSeverity.ERROR else "WARN",
                         blocking=bool(evaluation.blocking),
                         description=evaluation.description,
                     )
