@@ -22,9 +22,9 @@ TIMEOUT_S = 5.0
 
 class Status(Enum):
     OK = "ok"
-    WARN = "warn"  # worth a look, not a failure (a warning check failing, a job that never ran)
+    WARN = "warn"  # worth a look, not a failure: a failing check of WARN severity
     FAIL = "FAIL"
-    SKIP = "-"  # not configured here
+    SKIP = "-"  # not configured here, or nothing to judge yet (a job that never ran)
 
 
 @dataclass(frozen=True)
