@@ -63,7 +63,7 @@ def prune(root_uri: str, storage_options: Mapping[str, str], keep_last: int) -> 
     """Delete all but the newest ``keep_last`` backups; the deleted ones."""
     stored = list_backups(root_uri, storage_options)
     expired = stored[:-keep_last] if keep_last > 0 else []
-    fs, _ = filesystem_for(backups_uri(root_uri), storage_options)
+    fs, folder = filesystem_for(backups_uri(root_uri), storage_options)
     for backup in expired:
-        fs.delete_file(filesystem_for(backup.uri, storage_options)[1])
+        fs.delete_file(f"{folder}/{backup.name}")
     return expired
