@@ -62,7 +62,7 @@ def clean_some_customers(spark: SparkSession, input_dir: Path, salt: str) -> lis
 
     rows = [bronze_customer("C1", email=EMAIL), bronze_customer("C2", email=None)]
     frame(spark, BronzeCustomers, rows).write.parquet(str(input_dir))
-    customers = clean_customers(spark.read.parquet(str(input_dir)), salt)
+    customers = clean_customers(spark.read.parquet(str(input_dir)), salt).table
     kept = customers.where(F.col("country") != CONTROL_LITERAL).orderBy("customer_id")
     return [row["email_hash"] for row in kept.collect()]
 

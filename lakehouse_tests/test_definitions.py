@@ -21,7 +21,15 @@ MEDALLION_TABLES = {
         "web_logs",
         "web_logs_quarantine",
     },
-    "silver": {"orders", "orders_rejected", "customers", "products", "web_logs"},
+    "silver": {
+        "orders",
+        "orders_rejected",
+        "customers",
+        "customers_rejected",
+        "products",
+        "products_rejected",
+        "web_logs",
+    },
     "gold": {
         "daily_sales",
         "sales_rolling_7d",

@@ -537,11 +537,13 @@ def _trimmed(text: Column) -> Column:
 
 def _shown(text: Column, is_string: Column) -> Column:
     """A value as a reason shows it: a string as Python's ``repr`` does, any other JSON value as JSON."""
-    return F.when(is_string, _python_repr(text)).otherwise(text)
+    return F.when(is_string, python_repr(text)).otherwise(text)
 
 
-def _python_repr(text: Column) -> Column:
-    """A string as Python's ``repr`` shows it, for the characters a raw value may hold that it escapes."""
+def python_repr(text: Column) -> Column:
+    """A string as Python's ``repr`` shows it, for the characters a raw value may hold that it escapes.
+
+    Every reason that shows a value uses it, in bronze and in silver, so a value reads the same in both."""
     escaped = text
     for char, escape in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
         escaped = F.replace(escaped, F.lit(char), F.lit(escape))

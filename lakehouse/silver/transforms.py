@@ -7,11 +7,13 @@ what a run over that day alone gives.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.bronze.schemas import Lineage, Quarantine
+from lakehouse.bronze.parsing import python_repr
+from lakehouse.bronze.schemas import CUSTOMER_ID, ORDER_ID, PRODUCT_ID, Lineage, Quarantine
 from lakehouse.conform import conform
 from lakehouse.silver.pii import keyed_hash
 from lakehouse.silver.schemas import SilverCustomers, SilverOrders, SilverProducts, SilverWebLogs
@@ -22,7 +24,12 @@ LINEAGE_COLUMNS: tuple[str, ...] = tuple(Lineage.to_structtype().fieldNames())
 UNKNOWN_CHANNEL = "unknown"
 UNCATEGORIZED = "uncategorized"
 
-# Reject reasons of silver orders, in the order they are listed when a row has several.
+KEY_PATTERNS: Final = {"order_id": ORDER_ID, "customer_id": CUSTOMER_ID, "product_id": PRODUCT_ID}
+"""The business keys. A row whose key breaks its pattern is rejected whatever the share of such rows: a key dedupes
+and joins the row, so a near miss (full-width digits, ``Ö`` for ``O``) would be another entity, not a dirty value."""
+
+# Reject reasons of silver orders, in the order they are listed when a row has several (after the keys', which
+# come first, in column order: ``order_id: 'Ö20240101-000001' does not match ^O\d{8}-\d{6}$``).
 REASON_QUANTITY = "quantity <= 0"
 REASON_UNIT_PRICE = "unit_price < 0"
 REASON_FUTURE = "order_ts in the future"
@@ -35,6 +42,16 @@ _REVENUE_LIMIT = 10**16
 
 _SECONDS_PER_DAY = 86_400
 _SECONDS_PER_HOUR = 3_600
+
+
+@dataclass(frozen=True)
+class CleanDimension:
+    """The two outcomes of a dimension's bronze rows of some days."""
+
+    table: DataFrame
+    """The silver table (its model's schema): the latest version of each valid key of each day."""
+    rejected: DataFrame
+    """Latest versions whose key broke its pattern (Quarantine schema): the row as JSON and the reasons."""
 
 
 @dataclass(frozen=True)
@@ -68,18 +85,20 @@ def clean_orders(bronze_orders: DataFrame, silver_products: DataFrame, silver_cu
         .join(customers, on=["dt", "customer_id"], how="left")
     )
     # category is never null in silver products, so a null one means the product is not in that day's catalog.
-    checks: Sequence[tuple[Column, str]] = (
-        (F.col("quantity") <= 0, REASON_QUANTITY),
-        (F.col("unit_price") < 0, REASON_UNIT_PRICE),
-        (F.col("order_ts") >= _start_of_next_day(F.col("dt")), REASON_FUTURE),
-        (F.col("category").isNull(), REASON_UNKNOWN_PRODUCT),
-        (F.col("_known_customer").isNull(), REASON_UNKNOWN_CUSTOMER),
-        (F.abs(F.col("revenue")) >= _REVENUE_LIMIT, REASON_REVENUE_OVERFLOW),
+    # An order with a broken customer or product key also gets "not in": the dimension rejected that key too.
+    judged = _judged(
+        candidates,
+        _key_check("order_id"),
+        _key_check("customer_id"),
+        _key_check("product_id"),
+        (F.col("quantity") <= 0, F.lit(REASON_QUANTITY)),
+        (F.col("unit_price") < 0, F.lit(REASON_UNIT_PRICE)),
+        (F.col("order_ts") >= _start_of_next_day(F.col("dt")), F.lit(REASON_FUTURE)),
+        (F.col("category").isNull(), F.lit(REASON_UNKNOWN_PRODUCT)),
+        (F.col("_known_customer").isNull(), F.lit(REASON_UNKNOWN_CUSTOMER)),
+        (F.abs(F.col("revenue")) >= _REVENUE_LIMIT, F.lit(REASON_REVENUE_OVERFLOW)),
     )
-    judged = candidates.withColumn("reason", F.concat_ws("; ", *(F.when(failed, F.lit(why)) for failed, why in checks)))
-
-    business_columns = [name for name in bronze_orders.columns if name not in LINEAGE_COLUMNS]
-    rejected = judged.where(F.col("reason") != "").withColumn("raw_record", F.to_json(F.struct(*business_columns)))
+    rejected = _rejected(judged, _business_columns(bronze_orders))
 
     accepted = judged.where(F.col("reason") == "")
     order_date = _utc_date(F.col("order_ts"))
@@ -102,12 +121,13 @@ def clean_orders(bronze_orders: DataFrame, silver_products: DataFrame, silver_cu
     )
 
 
-def clean_customers(bronze_customers: DataFrame, pii_salt: str) -> DataFrame:
+def clean_customers(bronze_customers: DataFrame, pii_salt: str) -> CleanDimension:
     """Latest version of each customer of each day's snapshot, with e-mail and phone replaced by their
     HMAC-SHA256 under the secret ``pii_salt`` (lakehouse.silver.pii: the salt never enters a query plan).
 
     Name, street and postcode are dropped. An empty (or missing) e-mail or phone hashes to null, so that all
-    customers without one do not share a hash.
+    customers without one do not share a hash. A customer whose key breaks its pattern is rejected as its silver
+    row (hashes, no name, street or postcode): silver holds no PII, its rejects included.
     """
     if not pii_salt:
         # A hash of an e-mail under a known (empty) key is reversible with a dictionary: refuse rather than leak.
@@ -120,19 +140,33 @@ def clean_customers(bronze_customers: DataFrame, pii_salt: str) -> DataFrame:
         pii_hash(F.lower(F.trim(F.col("email")))).alias("email_hash"),
         pii_hash(F.regexp_replace(F.col("phone"), r"[^0-9]", "")).alias("phone_hash"),
     )
-    return conform(customers, SilverCustomers)
+    judged = _judged(customers, _key_check("customer_id"))
+    silver_columns = [name for name in SilverCustomers.to_structtype().fieldNames() if name not in LINEAGE_COLUMNS]
+    return CleanDimension(
+        table=conform(judged.where(F.col("reason") == ""), SilverCustomers),
+        rejected=conform(_rejected(judged, silver_columns), Quarantine),
+    )
 
 
-def clean_products(bronze_products: DataFrame) -> DataFrame:
-    """Last record of each product in each day's catalog; empty category → "uncategorized", negative price → null."""
-    latest = _latest_versions(bronze_products, "product_id")
-    products = latest.withColumn(
-        "category",
-        F.when(F.coalesce(F.trim(F.col("category")), F.lit("")) == "", F.lit(UNCATEGORIZED)).otherwise(
-            F.col("category")
-        ),
-    ).withColumn("list_price", F.when(F.col("list_price") >= 0, F.col("list_price")))
-    return conform(products, SilverProducts)
+def clean_products(bronze_products: DataFrame) -> CleanDimension:
+    """Last record of each product in each day's catalog; empty category → "uncategorized", negative price → null.
+
+    A product whose key breaks its pattern is rejected as its bronze row."""
+    judged = _judged(_latest_versions(bronze_products, "product_id"), _key_check("product_id"))
+    products = (
+        judged.where(F.col("reason") == "")
+        .withColumn(
+            "category",
+            F.when(F.coalesce(F.trim(F.col("category")), F.lit("")) == "", F.lit(UNCATEGORIZED)).otherwise(
+                F.col("category")
+            ),
+        )
+        .withColumn("list_price", F.when(F.col("list_price") >= 0, F.col("list_price")))
+    )
+    return CleanDimension(
+        table=conform(products, SilverProducts),
+        rejected=conform(_rejected(judged, _business_columns(bronze_products)), Quarantine),
+    )
 
 
 def clean_web_logs(bronze_web_logs: DataFrame) -> DataFrame:
@@ -147,6 +181,32 @@ def clean_web_logs(bronze_web_logs: DataFrame) -> DataFrame:
         .select("*", "_agent.browser", "_agent.os", "_agent.device")
     )
     return conform(web_logs, SilverWebLogs)
+
+
+def _key_check(column: str) -> tuple[Column, Column]:
+    """(broken, reason) of a business key: the whole value must match its pattern. Java's ``$`` also matches before
+    a final line break, so a match shorter than the value breaks it; Java's ``\\d`` is ASCII digits only."""
+    pattern = KEY_PATTERNS[column]
+    value = F.col(column)
+    return (
+        F.regexp_extract(value, pattern, 0) != value,
+        F.concat(F.lit(f"{column}: "), python_repr(value), F.lit(f" does not match {pattern}")),
+    )
+
+
+def _judged(df: DataFrame, *checks: tuple[Column, Column]) -> DataFrame:
+    """``df`` with ``reason``: every (broken, reason) of ``checks`` that holds, in their order, joined by "; ";
+    empty when the row breaks none."""
+    return df.withColumn("reason", F.concat_ws("; ", *(F.when(broken, why) for broken, why in checks)))
+
+
+def _rejected(judged: DataFrame, record_columns: Sequence[str]) -> DataFrame:
+    """The judged rows with a reason, with ``raw_record``: ``record_columns`` as JSON, for the Quarantine schema."""
+    return judged.where(F.col("reason") != "").withColumn("raw_record", F.to_json(F.struct(*record_columns)))
+
+
+def _business_columns(df: DataFrame) -> list[str]:
+    return [name for name in df.columns if name not in LINEAGE_COLUMNS]
 
 
 def _rank_versions(df: DataFrame, key: str, *newest_first: Column) -> DataFrame:

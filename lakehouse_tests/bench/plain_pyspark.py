@@ -19,7 +19,8 @@ floor is simpler, on purpose (none of it changes a row of the generator's files)
   lines: Spark's readers do not expose line numbers;
 - PII: HMAC-SHA256 assembled from ``sha2``, the same digests as the lakehouse's, but the key is a literal in the
   query plan (the lakehouse keeps it out with a pandas UDF and a broadcast);
-- user agents: a SQL CASE on substrings, in the lakehouse parser's order, instead of a pandas UDF.
+- user agents: a SQL CASE on substrings, in the lakehouse parser's order, instead of a pandas UDF;
+- a key that breaks its pattern is rejected as ``order_id does not match its pattern``, without the value.
 
     python -m lakehouse_tests.bench.plain_pyspark --root <warehouse root> --from YYYY-MM-DD --to YYYY-MM-DD
 """
@@ -84,6 +85,8 @@ MONEY: Final = {"orders": ("unit_price",), "products": ("list_price",)}
 EXACT_MONEY: Final = r"^[+-]?[0-9]{1,10}([.][0-9]{1,2})?$"
 """DECIMAL(12,2) exactly: at most 2 decimals, magnitude below 10^10."""
 STATUS_RANGE: Final = (100, 599)
+KEYS: Final = {"order_id": r"^O[0-9]{8}-[0-9]{6}\z", "customer_id": r"^C[0-9]{6}\z", "product_id": r"^P[0-9]{4}\z"}
+"""Business keys: ASCII digits, and ``\\z`` (the end of the value; Java's ``$`` also matches before a final \\n)."""
 
 ROLLING_DAYS: Final = 7
 RFM_DAYS: Final = 30
@@ -142,14 +145,21 @@ class Pipeline:
             self._write(quarantined, "bronze", f"{source}_quarantine")
 
     def silver(self) -> None:
-        self._write(_silver_products(self._read("bronze", "products")), "silver", "products")
-        customers = self._read("bronze", "customers")
-        self._write(_silver_customers(customers, _keyed_hash(self.pii_salt)), "silver", "customers")
+        products = self._read("bronze", "products")
+        judged_products = _judged_keys(_latest(products, "product_id"), "product_id")
+        self._write(_rejected(judged_products, _business_columns(products)), "silver", "products_rejected")
+        self._write(_silver_products(judged_products), "silver", "products")
+        customers = _silver_customers(self._read("bronze", "customers"), _keyed_hash(self.pii_salt))
+        judged_customers = _judged_keys(customers, "customer_id")
+        # The silver row, not the bronze one: a reject table holds no PII either.
+        record = [name for name in customers.columns if name != "dt"]
+        self._write(_rejected(judged_customers, record), "silver", "customers_rejected")
+        self._write(judged_customers.where(F.col("reason") == "").drop("reason"), "silver", "customers")
         self._write(_silver_web_logs(self._read("bronze", "web_logs")), "silver", "web_logs")
         # Orders are checked against the day's products and customers as written, like the lakehouse's.
         orders = self._read("bronze", "orders")
         judged = _judged_orders(orders, self._read("silver", "products"), self._read("silver", "customers"))
-        self._write(_rejected_orders(judged, _business_columns(orders)), "silver", "orders_rejected")
+        self._write(_rejected(judged, _business_columns(orders)), "silver", "orders_rejected")
         self._write(_silver_orders(judged), "silver", "orders")
 
     def gold(self) -> None:
@@ -403,8 +413,18 @@ def _growth(value: Column, average: Column) -> Column:
     return F.when(average != 0, value.cast("double") / average - 1)
 
 
-def _silver_products(bronze: DataFrame) -> DataFrame:
-    return _latest(bronze, "product_id").select(
+def _judged_keys(df: DataFrame, *keys: str) -> DataFrame:
+    """``df`` with ``reason``: the keys that break their patterns, empty when none does."""
+    return df.withColumn("reason", F.concat_ws("; ", *_key_reasons(*keys)))
+
+
+def _key_reasons(*keys: str) -> list[Column]:
+    return [F.when(~F.col(key).rlike(KEYS[key]), F.lit(f"{key} does not match its pattern")) for key in keys]
+
+
+def _silver_products(judged: DataFrame) -> DataFrame:
+    """The latest record of each valid product, from ``_judged_keys``."""
+    return judged.where(F.col("reason") == "").select(
         "product_id",
         "product_name",
         _or_default(F.col("category"), "uncategorized").alias("category"),
@@ -414,6 +434,7 @@ def _silver_products(bronze: DataFrame) -> DataFrame:
 
 
 def _silver_customers(bronze: DataFrame, pii_hash: Callable[[Column], Column]) -> DataFrame:
+    """The latest version of each customer, hashed; the key is not judged yet."""
     return _latest(bronze, "customer_id", F.col("updated_at").desc()).select(
         "customer_id",
         pii_hash(F.nullif(F.lower(F.trim("email")), F.lit(""))).alias("email_hash"),
@@ -456,6 +477,7 @@ def _judged_orders(bronze: DataFrame, products: DataFrame, customers: DataFrame)
     )
     reason = F.concat_ws(
         "; ",
+        *_key_reasons("order_id", "customer_id", "product_id"),
         F.when(F.col("quantity") <= 0, F.lit("quantity <= 0")),
         F.when(F.col("unit_price") < 0, F.lit("unit_price < 0")),
         F.when(F.col("order_ts") >= F.date_add("dt", 1).cast("timestamp"), F.lit("order_ts in the future")),
@@ -466,8 +488,8 @@ def _judged_orders(bronze: DataFrame, products: DataFrame, customers: DataFrame)
     return candidates.withColumn("reason", reason)
 
 
-def _rejected_orders(judged: DataFrame, fields: list[str]) -> DataFrame:
-    """The orders that broke a rule, as the bronze row's fields in JSON, with the reasons."""
+def _rejected(judged: DataFrame, fields: list[str]) -> DataFrame:
+    """The rows that broke a rule, as ``fields`` in JSON, with the reasons."""
     return judged.where(F.col("reason") != "").select(
         *LINEAGE, F.to_json(F.struct(*fields)).alias("raw_record"), "reason"
     )

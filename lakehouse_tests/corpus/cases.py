@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from lakehouse.bronze.schemas import CUSTOMER_ID, ORDER_ID, PRODUCT_ID
 from lakehouse.raw.generator import GeneratorConfig
 
 DAY: Final = date(2024, 5, 6)
@@ -20,8 +21,15 @@ CLEAN: Final = GeneratorConfig(seed=3, orders_per_day=20, customers=10, products
 """Clean small files; customers C000001-C000010 and products P0001-P0005 exist on every day."""
 
 QUARANTINED: Final = "bronze quarantine"
-REJECTED: Final = "silver orders_rejected"
+REJECTED: Final = "silver <source>_rejected"
 KEPT: Final = "kept"
+
+REJECT_KEYS: Final = {"orders": "order_id", "customers": "customer_id", "products": "product_id"}
+"""The key that finds a rejected row of each source in its silver rejects (in raw_record) and in bronze."""
+
+# Rows that reach silver have keys that match their patterns, so that each case breaks only its own rule.
+NO_NESTED_ID: Final = "C900001"
+DUPLICATE_ID: Final = "O20240506-900099"
 
 
 @dataclass(frozen=True)
@@ -30,10 +38,33 @@ class BadRecord:
     source: str
     line: bytes
     outcome: str
-    """QUARANTINED (bronze.<source>_quarantine), REJECTED (silver.orders_rejected) or KEPT (in bronze)."""
+    """QUARANTINED (bronze.<source>_quarantine), REJECTED (silver.<source>_rejected) or KEPT (in bronze)."""
     reason: str | None = None
     key: str | None = None
     """The business key that finds the row in bronze or silver (order_id, customer_id), if it has one."""
+
+
+def _rejected(kind: str, source: str, line: bytes, key: str, reason: str) -> BadRecord:
+    return BadRecord(kind, source, line, REJECTED, reason, key)
+
+
+def _broken_key(column: str, value: str) -> str:
+    """The reason of a key that breaks its pattern, as docs/design.md shows it: the value as Python's repr."""
+    pattern = {"order_id": ORDER_ID, "customer_id": CUSTOMER_ID, "product_id": PRODUCT_ID}[column]
+    return f"{column}: {value!r} does not match {pattern}"
+
+
+def _full_width(digits: str) -> str:
+    """ASCII digits as full-width digits (U+FF10-U+FF19), which Python's \\d matches and Spark's does not."""
+    return digits.translate({ord(str(n)): chr(0xFF10 + n) for n in range(10)})
+
+
+FULL_WIDTH_ORDER_ID: Final = f"O{_full_width('2024')}0506-000001"
+LOOK_ALIKE_ORDER_ID: Final = "\N{LATIN CAPITAL LETTER O WITH DIAERESIS}20240506-000002"
+FULL_WIDTH_CUSTOMER_ID: Final = f"C90000{_full_width('2')}"
+FULL_WIDTH_PRODUCT_ID: Final = f"P{_full_width('0009')}"
+REJECTED_CUSTOMER_EMAIL: Final = "ann@example.com"
+"""PII of the customer whose key is broken, which silver.customers_rejected must not show."""
 
 
 def _order(
@@ -51,7 +82,7 @@ def _order(
     )
 
 
-def _customer(customer_id: str, **fields: str) -> bytes:
+def _customer(customer_id: str, **fields: object) -> bytes:
     document = {"customer_id": customer_id, **fields, "updated_at": "2024-05-06T01:00:00+00:00"}
     return _json(document)
 
@@ -98,13 +129,21 @@ BAD_RECORDS: Final = (
         "X-TYPES",
     ),
     BadRecord("null key", "orders", _order(""), QUARANTINED, "order_id is null"),
-    BadRecord("negative amount", "orders", _order("X-NEGPRICE", unit_price="-10.00"), REJECTED, "unit_price < 0"),
-    BadRecord("negative quantity", "orders", _order("X-NEGQTY", quantity="-2"), REJECTED, "quantity <= 0"),
-    BadRecord(
+    _rejected(
+        "negative amount",
+        "orders",
+        _order("O20240506-900001", unit_price="-10.00"),
+        "O20240506-900001",
+        "unit_price < 0",
+    ),
+    _rejected(
+        "negative quantity", "orders", _order("O20240506-900002", quantity="-2"), "O20240506-900002", "quantity <= 0"
+    ),
+    _rejected(
         "future date",
         "orders",
-        _order("X-FUTURE", order_ts="2024-05-09T10:00:00+00:00"),
-        REJECTED,
+        _order("O20240506-900003", order_ts="2024-05-09T10:00:00+00:00"),
+        "O20240506-900003",
         "order_ts in the future",
     ),
     BadRecord(
@@ -121,11 +160,11 @@ BAD_RECORDS: Final = (
         QUARANTINED,
         "unit_price: '10000000000.00' does not fit DECIMAL(12,2)",
     ),
-    BadRecord(
+    _rejected(
         "huge product of two valid numbers",
         "orders",
-        _order("X-HUGEREVENUE", quantity="2000000000", unit_price="9999999999.99"),
-        REJECTED,
+        _order("O20240506-900004", quantity="2000000000", unit_price="9999999999.99"),
+        "O20240506-900004",
         "revenue does not fit DECIMAL(18,2)",
     ),
     BadRecord(
@@ -142,19 +181,59 @@ BAD_RECORDS: Final = (
         QUARANTINED,
         "updated_at: '06/05/2024 10:05' is not an ISO-8601 timestamp",
     ),
-    BadRecord(
-        "unknown product", "orders", _order("X-NOPRODUCT", product_id="P9999"), REJECTED, "product_id not in products"
+    _rejected(
+        "unknown product",
+        "orders",
+        _order("O20240506-900005", product_id="P9999"),
+        "O20240506-900005",
+        "product_id not in products",
     ),
-    BadRecord(
+    _rejected(
         "unknown customer",
         "orders",
-        _order("X-NOCUSTOMER", customer_id="C999999"),
-        REJECTED,
+        _order("O20240506-900006", customer_id="C999999"),
+        "O20240506-900006",
         "customer_id not in customers",
+    ),
+    _rejected(
+        "full-width digits in a key",
+        "orders",
+        _order(FULL_WIDTH_ORDER_ID),
+        FULL_WIDTH_ORDER_ID,
+        _broken_key("order_id", FULL_WIDTH_ORDER_ID),
+    ),
+    _rejected(
+        "a look-alike letter in a key",
+        "orders",
+        _order(LOOK_ALIKE_ORDER_ID, quantity="0"),
+        LOOK_ALIKE_ORDER_ID,
+        f"{_broken_key('order_id', LOOK_ALIKE_ORDER_ID)}; quantity <= 0",
+    ),
+    _rejected(
+        "an order of a customer whose key is broken",
+        "orders",
+        _order("O20240506-900007", customer_id=FULL_WIDTH_CUSTOMER_ID),
+        "O20240506-900007",
+        f"{_broken_key('customer_id', FULL_WIDTH_CUSTOMER_ID)}; customer_id not in customers",
     ),
     BadRecord("non-UTF-8 bytes", "orders", _order("X-LATIN1", channel="w\udce9b"), QUARANTINED, "invalid UTF-8"),
     # customers.jsonl (nested JSON)
-    BadRecord("nested JSON with the nested objects missing", "customers", _customer("C-NONESTED"), KEPT),
+    BadRecord("nested JSON with the nested objects missing", "customers", _customer(NO_NESTED_ID), KEPT),
+    _rejected(
+        "a customer whose key is broken",
+        "customers",
+        _customer(FULL_WIDTH_CUSTOMER_ID, contact={"email": REJECTED_CUSTOMER_EMAIL}),
+        FULL_WIDTH_CUSTOMER_ID,
+        _broken_key("customer_id", FULL_WIDTH_CUSTOMER_ID),
+    ),
+    # products.csv
+    _rejected(
+        "a product whose key is broken",
+        "products",
+        f"{FULL_WIDTH_PRODUCT_ID},Ghost,kitchen,1.00".encode(),
+        FULL_WIDTH_PRODUCT_ID,
+        _broken_key("product_id", FULL_WIDTH_PRODUCT_ID),
+    ),
     BadRecord(
         "nested JSON with a string where an object belongs",
         "customers",
@@ -264,8 +343,8 @@ BAD_FILES: Final = (
 
 
 DUPLICATE_VERSIONS: Final = (
-    _order("X-DUP", quantity="1", updated_at="2024-05-06T10:05:00+00:00"),
-    _order("X-DUP", quantity="3", updated_at="2024-05-06T11:05:00+00:00"),
-    _order("X-DUP", quantity="2", updated_at="2024-05-06T10:35:00+00:00"),
+    _order(DUPLICATE_ID, quantity="1", updated_at="2024-05-06T10:05:00+00:00"),
+    _order(DUPLICATE_ID, quantity="3", updated_at="2024-05-06T11:05:00+00:00"),
+    _order(DUPLICATE_ID, quantity="2", updated_at="2024-05-06T10:35:00+00:00"),
 )
 """Three versions of one order on one day: silver keeps the latest ``updated_at`` (quantity 3)."""

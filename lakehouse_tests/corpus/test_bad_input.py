@@ -22,11 +22,16 @@ from lakehouse_tests.corpus.cases import (
     BAD_RECORDS,
     CLEAN,
     DAY,
+    DUPLICATE_ID,
     DUPLICATE_VERSIONS,
+    FULL_WIDTH_CUSTOMER_ID,
     KEPT,
     MISSING_COLUMN_REASON,
+    NO_NESTED_ID,
     QUARANTINED,
+    REJECT_KEYS,
     REJECTED,
+    REJECTED_CUSTOMER_EMAIL,
     TRUNCATED_LINE,
     TRUNCATED_REASON,
     WHOLE_FILE_DAY,
@@ -133,24 +138,30 @@ def test_a_record_that_breaks_the_bronze_schema_is_quarantined_with_its_reason(c
 
 
 @pytest.mark.parametrize("case", [c for c in BAD_RECORDS if c.outcome == REJECTED], ids=lambda c: c.kind)
-def test_an_order_that_breaks_a_silver_rule_is_rejected_with_its_reason(corpus, spark, case: BadRecord):
-    order_id = case.line.split(b",")[0].decode()
+def test_a_row_that_breaks_a_silver_rule_is_rejected_with_its_reason(corpus, spark, case: BadRecord):
+    column = REJECT_KEYS[case.source]
     rejected = [
         row
-        for row in corpus.rows(spark, "silver", "orders_rejected", DAY)
-        if json.loads(row["raw_record"])["order_id"] == order_id
+        for row in corpus.rows(spark, "silver", f"{case.source}_rejected", DAY)
+        if json.loads(row["raw_record"])[column] == case.key
     ]
 
     assert [row["reason"] for row in rejected] == [case.reason]
-    assert order_id in {row["order_id"] for row in corpus.rows(spark, "bronze", "orders", DAY)}
-    assert order_id not in {row["order_id"] for row in corpus.rows(spark, "silver", "orders", DAY)}
+    assert case.key in {row[column] for row in corpus.rows(spark, "bronze", case.source, DAY)}
+    assert case.key not in {row[column] for row in corpus.rows(spark, "silver", case.source, DAY)}
+
+
+def test_a_rejected_customer_shows_no_personal_data(corpus, spark):
+    (rejected,) = corpus.rows(spark, "silver", "customers_rejected", DAY)
+    assert json.loads(rejected["raw_record"])["customer_id"] == FULL_WIDTH_CUSTOMER_ID
+    assert REJECTED_CUSTOMER_EMAIL not in rejected["raw_record"]
 
 
 def test_nested_json_without_its_nested_objects_is_kept_with_nulls(corpus, spark):
-    (customer,) = [row for row in corpus.rows(spark, "bronze", "customers", DAY) if row["customer_id"] == "C-NONESTED"]
+    (customer,) = [row for row in corpus.rows(spark, "bronze", "customers", DAY) if row["customer_id"] == NO_NESTED_ID]
     assert customer["first_name"] is customer["email"] is customer["country"] is None
     silver = {row["customer_id"]: row for row in corpus.rows(spark, "silver", "customers", DAY)}
-    assert silver["C-NONESTED"]["email_hash"] is None
+    assert silver[NO_NESTED_ID]["email_hash"] is None
 
 
 def test_an_extra_json_key_is_ignored(corpus, spark):
@@ -166,8 +177,8 @@ def test_every_kept_case_is_covered():
 
 
 def test_duplicate_ids_keep_every_version_in_bronze_and_the_latest_in_silver(corpus, spark):
-    versions = [row for row in corpus.rows(spark, "bronze", "orders", DAY) if row["order_id"] == "X-DUP"]
-    (order,) = [row for row in corpus.rows(spark, "silver", "orders", DAY) if row["order_id"] == "X-DUP"]
+    versions = [row for row in corpus.rows(spark, "bronze", "orders", DAY) if row["order_id"] == DUPLICATE_ID]
+    (order,) = [row for row in corpus.rows(spark, "silver", "orders", DAY) if row["order_id"] == DUPLICATE_ID]
 
     assert len(versions) == len(DUPLICATE_VERSIONS)
     assert order["quantity"] == 3

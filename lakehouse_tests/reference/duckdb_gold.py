@@ -116,13 +116,19 @@ WHERE ts IS NOT NULL AND status BETWEEN 100 AND 599
   AND (latency_ms_text IS NULL OR latency_ms_text = '' OR latency_ms IS NOT NULL);
 """
 
-# Silver: per landing day. Versions: latest updated_at, then the later file, then the later line.
+# Silver: per landing day. Versions: latest updated_at, then the later file, then the later line. A row whose key
+# is not wholly its pattern, in ASCII digits, is rejected (here: dropped) before the dedupe, which is per key.
 _SILVER: Final = r"""
+CREATE MACRO valid_order_id(v) AS regexp_full_match(v, 'O[0-9]{8}-[0-9]{6}');
+CREATE MACRO valid_customer_id(v) AS regexp_full_match(v, 'C[0-9]{6}');
+CREATE MACRO valid_product_id(v) AS regexp_full_match(v, 'P[0-9]{4}');
+
 CREATE TABLE silver_products AS
 SELECT product_id, product_name,
        CASE WHEN trim(coalesce(category, '')) = '' THEN 'uncategorized' ELSE category END AS category,
        CASE WHEN list_price >= 0 THEN list_price END AS list_price, dt
 FROM bronze_products
+WHERE valid_product_id(product_id)
 QUALIFY row_number() OVER (PARTITION BY dt, product_id ORDER BY source_file DESC, line DESC) = 1;
 
 CREATE TABLE silver_customers AS
@@ -132,6 +138,7 @@ SELECT customer_id,
             THEN pii_hmac(regexp_replace(phone, '[^0-9]', '', 'g')) END AS phone_hash,
        city, country, signup_date, updated_at, dt
 FROM bronze_customers
+WHERE valid_customer_id(customer_id)
 QUALIFY row_number() OVER (PARTITION BY dt, customer_id ORDER BY updated_at DESC, source_file DESC, line DESC) = 1;
 
 CREATE TABLE silver_orders AS
@@ -148,7 +155,8 @@ SELECT o.order_id, o.customer_id, o.product_id, o.quantity, o.unit_price,
 FROM latest AS o
 JOIN silver_products AS p ON p.dt = o.dt AND p.product_id = o.product_id
 JOIN silver_customers AS c ON c.dt = o.dt AND c.customer_id = o.customer_id
-WHERE o.quantity > 0
+WHERE valid_order_id(o.order_id) AND valid_customer_id(o.customer_id) AND valid_product_id(o.product_id)
+  AND o.quantity > 0
   AND o.unit_price >= 0
   AND o.order_ts < CAST(o.dt + 1 AS TIMESTAMPTZ)
   AND abs(o.quantity * o.unit_price) < 10000000000000000;

@@ -13,6 +13,17 @@ INGESTED_AT = datetime(2024, 1, 16, 2, 0, tzinfo=UTC)
 
 Row = dict[str, Any]
 
+# Keys that match their patterns (lakehouse.bronze.schemas): silver rejects any other, so a test breaks one on purpose.
+O1, O2, O3 = "O20240115-000001", "O20240115-000002", "O20240115-000003"
+C1, C2 = "C000001", "C000002"
+P1, P2, P3, P4 = "P0001", "P0002", "P0003", "P0004"
+
+
+def full_width(text: str) -> str:
+    """``text`` with its ASCII digits as full-width digits (U+FF10-U+FF19): what some Asian keyboards type, which
+    Python's ``\\d`` matches and Spark's (Java's) does not."""
+    return text.translate({ord(str(n)): chr(0xFF10 + n) for n in range(10)})
+
 
 def utc(day: date, hour: int = 0, minute: int = 0, second: int = 0, microsecond: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, second, microsecond, tzinfo=UTC)
@@ -35,10 +46,10 @@ def _lineage(source: str, dt: date, line: int, file: str | None) -> Row:
 
 
 def bronze_order(
-    order_id: str = "O1",
+    order_id: str = O1,
     *,
-    customer_id: str = "C1",
-    product_id: str = "P1",
+    customer_id: str = C1,
+    product_id: str = P1,
     quantity: int = 1,
     unit_price: str = "10.00",
     channel: str | None = "web",
@@ -63,7 +74,7 @@ def bronze_order(
 
 
 def bronze_customer(
-    customer_id: str = "C1",
+    customer_id: str = C1,
     *,
     email: str | None = "alice@example.com",
     phone: str | None = "+44 20 7946 0000",
@@ -89,7 +100,7 @@ def bronze_customer(
 
 
 def bronze_product(
-    product_id: str = "P1",
+    product_id: str = P1,
     *,
     product_name: str | None = "Teapot",
     category: str | None = "kitchen",
@@ -128,7 +139,7 @@ def bronze_web_log(
 
 
 def silver_product(
-    product_id: str = "P1", *, product_name: str = "Teapot", category: str = "kitchen", dt: date = DAY
+    product_id: str = P1, *, product_name: str = "Teapot", category: str = "kitchen", dt: date = DAY
 ) -> Row:
     return {
         "product_id": product_id,
@@ -139,7 +150,7 @@ def silver_product(
     }
 
 
-def silver_customer(customer_id: str = "C1", *, country: str | None = "GB", dt: date = DAY) -> Row:
+def silver_customer(customer_id: str = C1, *, country: str | None = "GB", dt: date = DAY) -> Row:
     return {
         "customer_id": customer_id,
         "email_hash": None,
