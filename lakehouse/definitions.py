@@ -12,6 +12,7 @@ from lakehouse.alerts.executor import alerting_in_process_executor
 from lakehouse.backup.job import backup_schedule, dagster_storage_backup
 from lakehouse.bronze.assets import bronze_assets
 from lakehouse.gold.assets import gold_assets
+from lakehouse.landing.inventory import LandingPolicy
 from lakehouse.landing.sensor import landing_zone_sensor
 from lakehouse.maintenance.job import build_maintenance_job, maintenance_schedule, read_back_days
 from lakehouse.maintenance.retention import Retention
@@ -68,6 +69,7 @@ defs = Definitions(
         "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
         "pii": PiiPolicy(salt=EnvVar("LAKEHOUSE_PII_SALT")),
         "quality": QualityThresholds(),
+        "landing": LandingPolicy(),
         "retention": Retention(),
     },
     # Every step of a run shares one SparkSession: a JVM per step would cost more than the work of a day. The

@@ -8,6 +8,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from deltalake import DeltaTable
 
 from lakehouse.definitions import all_assets
+from lakehouse.landing.inventory import LandingPolicy
 from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.delta_io import DeltaTableIOManager
@@ -64,6 +65,7 @@ class LakehouseUnderTest:
             "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
             "pii": PiiPolicy(salt=TEST_PII_SALT),
             "quality": QualityThresholds(),
+            "landing": LandingPolicy(),
         }
 
     def materialize(self, first: date, last: date | None = None, selection: str = "*") -> ExecuteInProcessResult:

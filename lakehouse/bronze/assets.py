@@ -7,9 +7,11 @@ from dagster import AssetExecutionContext, AssetKey, AssetOut, AssetsDefinition,
 from lakehouse.bronze.parsing import parse_lines, split_parsed, unexpected_columns
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
 from lakehouse.landing import read_landing_lines
+from lakehouse.landing.inventory import LandingPolicy, list_landing_zone, take_inventory
 from lakehouse.partitions import DayRange, daily_partitions
 from lakehouse.policies import IO_RETRY_POLICY
 from lakehouse.quality.cross_table import raw_reconciliation_result, raw_reconciliation_spec
+from lakehouse.quality.landing_checks import landing_check_results, landing_check_specs
 from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.raw.formats import SOURCES
 from lakehouse.resources.spark import SparkResource
@@ -40,15 +42,22 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
             ),
         },
         deps=[AssetKey(["raw", source])],
-        check_specs=[raw_reconciliation_spec(source)],
+        check_specs=[raw_reconciliation_spec(source), *landing_check_specs(source)],
         partitions_def=daily_partitions,
         group_name="bronze",
         retry_policy=IO_RETRY_POLICY,
     )
     def bronze_asset(
-        context: AssetExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+        context: AssetExecutionContext,
+        spark: SparkResource,
+        warehouse: Warehouse,
+        quality: QualityThresholds,
+        landing: LandingPolicy,
     ):
         days = DayRange.of_window(context.partition_time_window)
+        # Listed before the read: a file landing meanwhile may be read yet judged missing, but a day is never judged
+        # landed on a file the read did not see.
+        inventory = take_inventory(landed.key for landed in list_landing_zone(warehouse))
         lines = read_landing_lines(spark.spark_session, warehouse.root_uri, source, days)
         # Checkpointed so that the two outputs below split one parse instead of parsing the files twice.
         parsed = parse_lines(lines, source, run_id=context.run.run_id, ingested_at=datetime.now(UTC)).localCheckpoint()
@@ -65,6 +74,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         yield Output(table, output_name="table", metadata=metadata)
         yield Output(quarantine, output_name="quarantine", metadata={"raw_records": raw_records})
         yield reconciliation
+        yield from landing_check_results(source, inventory, days, landing)
 
     bronze_asset.__doc__ = f"Parses raw {source} lines into bronze.{source} and bronze.{source}_quarantine."
     return bronze_asset

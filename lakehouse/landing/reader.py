@@ -25,7 +25,7 @@ from pyspark.sql.types import BooleanType, DateType, LongType, StringType, Struc
 
 from lakehouse.conform import conform_to_schema
 from lakehouse.partitions import DayRange
-from lakehouse.raw.formats import CSV_SOURCES, SOURCES
+from lakehouse.raw.formats import CSV_SOURCES, NOT_DATA_PREFIXES, SOURCES
 
 LINES_SCHEMA = StructType(
     [
@@ -39,7 +39,6 @@ LINES_SCHEMA = StructType(
 )
 """One row per record. ``header`` is the file's header line (CSV sources) or null (JSON lines)."""
 
-_NOT_DATA_PREFIXES = ("_", ".")
 _BYTE_PER_CHAR = "ISO-8859-1"
 _UTF8_BOM = "\u00ef\u00bb\u00bf"
 """The UTF-8 byte-order mark's three bytes, as ISO-8859-1 decodes them."""
@@ -85,7 +84,7 @@ def _landed_files(spark: SparkSession, root_uri: str, source: str, days: DayRang
     for day_dir in sorted(day_dirs, key=lambda path: path.getName()):
         statuses = [status for status in fs.listStatus(day_dir) if status.isFile()]
         names = sorted((status.getPath().getName(), status.getPath().toString()) for status in statuses)
-        files += [path for name, path in names if not name.startswith(_NOT_DATA_PREFIXES)]
+        files += [path for name, path in names if not name.startswith(NOT_DATA_PREFIXES)]
     return files
 
 

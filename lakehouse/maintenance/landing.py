@@ -10,7 +10,7 @@ from datetime import date
 
 import pyarrow.fs as pafs
 
-from lakehouse.landing.sensor import LANDING_PREFIX, day_of_folder
+from lakehouse.landing.inventory import LANDING_PREFIX, day_of_folder
 from lakehouse.raw.formats import SOURCES
 from lakehouse.resources.warehouse import Warehouse
 from lakehouse.storage import join_uri

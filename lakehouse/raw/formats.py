@@ -32,6 +32,13 @@ FILE_NAMES: Final = {
 }
 """One file per source and day. Nested JSON records (customers) and web logs are JSON lines."""
 
+NOT_DATA_PREFIXES: Final = ("_", ".")
+"""Names that are not data: files being written (``_orders.csv.writing``), markers, hidden files (``.DS_Store``)."""
+
+SUCCESS_MARKER: Final = "_SUCCESS"
+"""Empty file a producer writes into a day folder after its last file (the Hadoop convention): the day's files
+are whole. The landing policy ``success_markers`` waits for it."""
+
 # customers.jsonl, one full snapshot a day, one object per line:
 #   {"customer_id": "C000001", "name": {"first": ..., "last": ...},
 #    "contact": {"email": ..., "phone": ...},

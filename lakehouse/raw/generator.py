@@ -25,7 +25,14 @@ from typing import Any, Final
 
 import pyarrow.fs as pafs
 
-from lakehouse.raw.formats import CHANNELS, CSV_SOURCES, FILE_NAMES, ORDERS_COLUMNS, PRODUCTS_COLUMNS
+from lakehouse.raw.formats import (
+    CHANNELS,
+    CSV_SOURCES,
+    FILE_NAMES,
+    ORDERS_COLUMNS,
+    PRODUCTS_COLUMNS,
+    SUCCESS_MARKER,
+)
 from lakehouse.storage import filesystem_for, is_local, join_uri
 
 DIRT_KINDS: Final = {
@@ -102,13 +109,23 @@ def land_day(
     config: GeneratorConfig = DEFAULT_CONFIG,
     storage_options: Mapping[str, str] | None = None,
 ) -> list[LandedFile]:
-    """Write ``day``'s files to ``<root>/raw/<source>/dt=YYYY-MM-DD/<file>``, replacing that day's files."""
+    """Write ``day``'s files to ``<root>/raw/<source>/dt=YYYY-MM-DD/<file>``, replacing that day's files, each
+    followed by its folder's ``_SUCCESS`` marker (what a landing policy of markers waits for)."""
     fs, root_path = filesystem_for(root_uri, storage_options)
+    local = is_local(root_uri)
     landed = []
     for source, content in generate_day(day, config).items():
-        relative = f"raw/{source}/dt={day.isoformat()}/{FILE_NAMES[source]}"
-        _write_file(fs, join_uri(root_path, relative), content, local=is_local(root_uri))
-        landed.append(LandedFile(source, join_uri(root_uri, relative), count_records(content, source)))
+        folder = f"raw/{source}/dt={day.isoformat()}"
+        marker = join_uri(root_path, folder, SUCCESS_MARKER)
+        # As a producer must: the marker goes first and comes back last, so a day being replaced is never
+        # complete halfway.
+        if fs.get_file_info(marker).type != pafs.FileType.NotFound:
+            fs.delete_file(marker)
+        _write_file(fs, join_uri(root_path, folder, FILE_NAMES[source]), content, local=local)
+        _write_file(fs, marker, b"", local=local)
+        landed.append(
+            LandedFile(source, join_uri(root_uri, folder, FILE_NAMES[source]), count_records(content, source))
+        )
     return landed
 
 

@@ -73,18 +73,34 @@ def test_a_clean_range_passes_every_check_with_scores_for_each_of_its_days(lakeh
     assert reconciliation["unaccounted_records"].value == 0 and reconciliation["quarantined_rows"].value > 0
 
 
-def test_bad_silver_orders_and_a_thin_day_fail_blocking_checks_and_gold_is_not_materialized(lakehouse, spark):
+def test_bad_silver_orders_a_thin_day_and_a_missing_file_fail_blocking_checks_and_gold_is_not_materialized(
+    lakehouse, spark
+):
     small = GeneratorConfig(**SMALL_LANDING)
     _land(lakehouse.root, DAY_1, small, orders_channel="fax")  # passes bronze and silver cleaning, breaks the model
     _land(lakehouse.root, DAY_2, replace(small, orders_per_day=30))
+    (lakehouse.root / "raw/web_logs/dt=2024-03-05" / FILE_NAMES["web_logs"]).unlink()
+    day_1_orders = lakehouse.root / "raw/orders/dt=2024-03-04"
+    first_order = b"".join((day_1_orders / FILE_NAMES["orders"]).read_bytes().splitlines(keepends=True)[:2])
+    (day_1_orders / "orders_2.csv").write_bytes(first_order)  # an unexpected file: read, and reported
 
     result = materialize_with_checks(lakehouse, DAY_1, DAY_2, selection=MEDALLION)
 
     assert not result.success
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert AssetKey(["silver", "orders"]) in materialized, "a bronze warning must not stop the data"
-    assert not any(key.path[0] == "gold" and key.path[1] != "web_error_rate_hourly" for key in materialized)
+    # The orders' checks block the gold tables of orders; the missing web logs block silver and gold web logs.
+    assert AssetKey(["silver", "web_logs"]) not in materialized
+    assert not any(key.path[0] == "gold" for key in materialized)
     found = evaluations(result)
+    landed = found["bronze.web_logs:landed_every_day"]
+    assert (landed.passed, landed.severity, landed.blocking) == (False, AssetCheckSeverity.ERROR, True)
+    assert landed.description == "web_logs: 1 of 2 day(s) not landed: 2024-03-05 lacks web_logs.jsonl"
+    assert found["bronze.orders:landed_every_day"].passed
+    extra = found["bronze.orders:only_expected_files"]
+    assert (extra.passed, extra.severity) == (False, AssetCheckSeverity.WARN)
+    assert "raw/orders/dt=2024-03-04/orders_2.csv" in extra.description
+    assert found["bronze.orders:raw_equals_bronze_plus_quarantine"].metadata["unaccounted_records"].value == 0
     bronze = found["bronze.orders:matches_model"]
     assert (bronze.passed, bronze.severity) == (False, AssetCheckSeverity.WARN)
     model = found["silver.orders:matches_model"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.raw.formats import CHANNELS, FILE_NAMES, ORDERS_COLUMNS, PRODUCTS_COLUMNS, SOURCES
+from lakehouse.raw.formats import CHANNELS, FILE_NAMES, ORDERS_COLUMNS, PRODUCTS_COLUMNS, SOURCES, SUCCESS_MARKER
 from lakehouse.raw.generator import DIRT_KINDS, GeneratorConfig, generate_day, land_day
 from lakehouse_tests.raw.dirt import RECOGNISERS, Files, csv_rows, json_records
 
@@ -198,7 +198,9 @@ def test_land_day_writes_one_file_per_source_in_the_dt_layout(tmp_path: Path) ->
     landed = land_day(tmp_path.as_uri(), DAY, config)
     assert [file.source for file in landed] == list(SOURCES)
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert files == sorted(f"raw/{source}/dt=2024-01-15/{FILE_NAMES[source]}" for source in SOURCES)
+    assert files == sorted(
+        f"raw/{source}/dt=2024-01-15/{name}" for source in SOURCES for name in (FILE_NAMES[source], SUCCESS_MARKER)
+    )
     by_source = {file.source: file for file in landed}
     assert by_source["orders"].uri == f"{tmp_path.as_uri()}/raw/orders/dt=2024-01-15/orders.csv"
     # A duplicated customer version comes on top of the snapshot, which still holds every customer.
@@ -217,7 +219,7 @@ def test_landing_a_day_again_replaces_its_files(tmp_path: Path) -> None:
     orders = tmp_path / "raw/orders/dt=2024-01-15/orders.csv"
     assert len(csv_rows(orders.read_bytes())) == 30
     assert {file.source: file.records for file in landed}["orders"] == 30
-    assert sorted(p.name for p in orders.parent.iterdir()) == ["orders.csv"], "no temporary file left behind"
+    assert sorted(p.name for p in orders.parent.iterdir()) == [SUCCESS_MARKER, "orders.csv"], "no temporary file"
 
 
 def test_invalid_configurations_are_rejected() -> None:

@@ -1,4 +1,4 @@
-"""The landing-zone sensor requests a day once per new set of files, on local disk and on S3."""
+"""The landing-zone sensor requests a complete day once per new set of files, on local disk and on S3."""
 
 import json
 import os
@@ -9,11 +9,14 @@ import pytest
 from dagster import DefaultSensorStatus, SensorResult, SkipReason, build_sensor_context
 
 from lakehouse.definitions import defs
+from lakehouse.landing.inventory import CompleteWhen, LandingPolicy
 from lakehouse.landing.sensor import landing_day, landing_run_requests, landing_zone_sensor
+from lakehouse.raw.formats import FILE_NAMES, SOURCES, SUCCESS_MARKER
 from lakehouse.resources.warehouse import Warehouse
 from lakehouse_tests.s3.conftest import BUCKET, S3Server
 
 DAY, OTHER_DAY = "2024-03-04", "2024-03-05"
+EVERY_SOURCE = LandingPolicy(complete_when=CompleteWhen.ALL_SOURCES)
 
 JUNK_KEYS = [
     "raw/orders/dt=2024-03-04/_orders.csv.writing",  # a file being written
@@ -29,9 +32,16 @@ JUNK_KEYS = [
 ]
 
 
-def evaluate(warehouse: Warehouse, cursor: str | None) -> tuple[list, str | None]:
+def tick(warehouse: Warehouse, cursor: str | None, landing: LandingPolicy) -> SensorResult | SkipReason:
+    context = build_sensor_context(cursor=cursor, resources={"warehouse": warehouse, "landing": landing})
+    return landing_zone_sensor(context)
+
+
+def evaluate(
+    warehouse: Warehouse, cursor: str | None, landing: LandingPolicy = EVERY_SOURCE
+) -> tuple[list, str | None]:
     """One sensor tick: (run requests, next cursor)."""
-    result = landing_zone_sensor(build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}))
+    result = tick(warehouse, cursor, landing)
     if isinstance(result, SkipReason):
         return [], cursor
     assert isinstance(result, SensorResult)
@@ -44,10 +54,14 @@ def land(root: Path, key: str, content: bytes = b"order_id\n1\n") -> None:
     path.write_bytes(content)
 
 
+def land_every_source(root: Path, day: str, sources: tuple[str, ...] = SOURCES) -> None:
+    for source in sources:
+        land(root, f"raw/{source}/dt={day}/{FILE_NAMES[source]}")
+
+
 def test_a_new_day_is_requested_once_and_a_late_file_requests_it_again(tmp_path):
     warehouse = Warehouse(root=str(tmp_path))
-    land(tmp_path, f"raw/orders/dt={DAY}/orders.csv")
-    land(tmp_path, f"raw/products/dt={DAY}/products.csv")
+    land_every_source(tmp_path, DAY)
 
     requests, cursor = evaluate(warehouse, None)
     assert [(r.partition_key, r.run_key.split(":")[0]) for r in requests] == [(DAY, DAY)]
@@ -55,19 +69,51 @@ def test_a_new_day_is_requested_once_and_a_late_file_requests_it_again(tmp_path)
 
     assert evaluate(warehouse, cursor) == ([], cursor), "the same files must not request the day again"
 
-    land(tmp_path, f"raw/customers/dt={DAY}/customers.jsonl")
+    land(tmp_path, f"raw/orders/dt={DAY}/orders_2.csv")  # a late delivery: bronze reads it, and warns
     late, late_cursor = evaluate(warehouse, cursor)
     assert [r.partition_key for r in late] == [DAY]
     assert late[0].run_key != requests[0].run_key
     assert evaluate(warehouse, late_cursor) == ([], late_cursor)
 
 
+def test_an_incomplete_day_waits_naming_what_it_lacks_and_is_requested_once_complete(tmp_path):
+    warehouse = Warehouse(root=str(tmp_path))
+    land_every_source(tmp_path, DAY, ("orders", "customers", "products"))
+
+    waiting = tick(warehouse, None, EVERY_SOURCE)
+    assert isinstance(waiting, SkipReason)
+    assert f"{DAY} lacks web_logs/web_logs.jsonl" in waiting.skip_message
+
+    land_every_source(tmp_path, DAY, ("web_logs",))
+    requests, cursor = evaluate(warehouse, None)
+    assert [r.partition_key for r in requests] == [DAY]
+
+    (tmp_path / f"raw/customers/dt={DAY}/customers.jsonl").unlink()  # a day being re-delivered
+    assert evaluate(warehouse, cursor) == ([], cursor), "a day that is incomplete again waits, its cursor kept"
+
+
+def test_with_success_markers_a_day_waits_for_every_sources_marker(tmp_path):
+    warehouse, markers = Warehouse(root=str(tmp_path)), LandingPolicy(complete_when=CompleteWhen.SUCCESS_MARKERS)
+    land_every_source(tmp_path, DAY)
+    for source in ("orders", "customers", "products"):
+        land(tmp_path, f"raw/{source}/dt={DAY}/{SUCCESS_MARKER}", b"")
+
+    waiting = tick(warehouse, None, markers)
+    assert isinstance(waiting, SkipReason)
+    assert f"{DAY} lacks web_logs/{SUCCESS_MARKER}" in waiting.skip_message
+    assert "orders" not in waiting.skip_message
+
+    land(tmp_path, f"raw/web_logs/dt={DAY}/{SUCCESS_MARKER}", b"")
+    requests, _ = evaluate(warehouse, None, markers)
+    assert [r.partition_key for r in requests] == [DAY]
+
+
 def test_only_the_days_whose_files_changed_are_requested(tmp_path):
     warehouse = Warehouse(root=str(tmp_path))
-    land(tmp_path, f"raw/orders/dt={DAY}/orders.csv")
+    land_every_source(tmp_path, DAY)
     _, cursor = evaluate(warehouse, None)
 
-    land(tmp_path, f"raw/orders/dt={OTHER_DAY}/orders.csv")
+    land_every_source(tmp_path, OTHER_DAY)
     requests, cursor = evaluate(warehouse, cursor)
     assert [r.partition_key for r in requests] == [OTHER_DAY]
 
@@ -83,7 +129,7 @@ def test_junk_keys_temp_files_and_days_that_are_not_partitions_are_ignored(tmp_p
         land(tmp_path, key)
     assert evaluate(warehouse, None) == ([], None)
 
-    land(tmp_path, f"raw/web_logs/dt={DAY}/web_logs.jsonl")
+    land_every_source(tmp_path, DAY)
     requests, cursor = evaluate(warehouse, None)
     assert [r.partition_key for r in requests] == [DAY]
     assert set(json.loads(cursor)) == {DAY}
@@ -92,16 +138,21 @@ def test_junk_keys_temp_files_and_days_that_are_not_partitions_are_ignored(tmp_p
 def test_todays_files_wait_until_the_day_is_a_partition():
     landed = {DAY: "fingerprint"}
     during_the_day = datetime(2024, 3, 4, 23, 59, tzinfo=UTC)
-    assert landing_run_requests(landed, {}, during_the_day) == ([], {})
+    assert landing_run_requests(landed, {}, during_the_day, {DAY}) == ([], {}, [])
 
-    requests, cursor = landing_run_requests(landed, {}, datetime(2024, 3, 5, 0, 1, tzinfo=UTC))
+    requests, cursor, _ = landing_run_requests(landed, {}, datetime(2024, 3, 5, 0, 1, tzinfo=UTC), {DAY})
     assert [(r.partition_key, r.run_key) for r in requests] == [(DAY, f"{DAY}:fingerprint")]
     assert cursor == {DAY: "fingerprint"}
 
 
 def test_days_whose_files_are_gone_leave_the_cursor():
     now = datetime(2024, 4, 1, tzinfo=UTC)
-    assert landing_run_requests({DAY: "a"}, {DAY: "a", OTHER_DAY: "b"}, now) == ([], {DAY: "a"})
+    assert landing_run_requests({DAY: "a"}, {DAY: "a", OTHER_DAY: "b"}, now, {DAY}) == ([], {DAY: "a"}, [])
+
+
+def test_an_incomplete_day_keeps_its_cursor_entry_and_waits():
+    now = datetime(2024, 4, 1, tzinfo=UTC)
+    assert landing_run_requests({DAY: "new"}, {DAY: "old"}, now, set()) == ([], {DAY: "old"}, [DAY])
 
 
 def test_an_empty_or_missing_landing_zone_skips(tmp_path):
@@ -134,9 +185,13 @@ def test_the_sensor_lists_s3_through_the_s3_resource(s3_server: S3Server, s3_roo
     def put(key: str, body: bytes = b"order_id\n1\n") -> None:
         client.put_object(Bucket=BUCKET, Key=f"{prefix}/{key}", Body=body)
 
-    put(f"raw/orders/dt={DAY}/orders.csv")
+    for source in ("orders", "customers", "products"):
+        put(f"raw/{source}/dt={DAY}/{FILE_NAMES[source]}")
     put(f"raw/orders/dt={DAY}/_orders.csv.writing")
     put("raw/invoices/dt=2024-03-04/invoices.csv")
+    assert evaluate(warehouse, None) == ([], None), "web_logs has not landed"
+
+    put(f"raw/web_logs/dt={DAY}/web_logs.jsonl")
     requests, cursor = evaluate(warehouse, None)
     assert [r.partition_key for r in requests] == [DAY]
     assert evaluate(warehouse, cursor) == ([], cursor)
