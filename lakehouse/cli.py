@@ -95,6 +95,14 @@ def summary() -> None:
     print(format_summary(summarize_warehouse(warehouse.root_uri, warehouse.storage_options)))
 
 
+def print_daily_report_location(first: date, last: date) -> None:
+    from lakehouse.definitions import warehouse
+    from lakehouse.report.daily_asset import report_file_uri
+
+    others = f" (one per day, from {report_file_uri(warehouse, first)})" if first != last else ""
+    print(f"Daily run report: {report_file_uri(warehouse, last)}{others}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         succeeded = run(first, last, args.job)
         summary()
+        if succeeded:
+            print_daily_report_location(first, last)
         return 0 if succeeded else 1
     if args.command == "health":
         from lakehouse.health.command import health

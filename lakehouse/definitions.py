@@ -19,23 +19,31 @@ from lakehouse.maintenance.retention import Retention
 from lakehouse.policies import SINGLE_RUN_BACKFILL
 from lakehouse.quality import QualityThresholds, freshness_checks, freshness_sensor, quality_checks
 from lakehouse.raw.assets import landing_generator
+from lakehouse.report.daily_asset import REPORT_GROUP, build_daily_report_asset
 from lakehouse.resources.delta_io import DeltaTableIOManager
 from lakehouse.resources.pii import PiiPolicy
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
 from lakehouse.silver.assets import silver_assets
 
+# The report counts every silver table of rejected rows, whichever silver assets write one.
+reject_tables = sorted(
+    key.path[1] for asset in silver_assets for key in asset.keys if key.path[1].endswith("_rejected")
+)
+daily_run_report = build_daily_report_asset(reject_tables)
+
 all_assets = [
     asset.with_attributes(backfill_policy=SINGLE_RUN_BACKFILL)
-    for asset in [landing_generator, *bronze_assets, *silver_assets, *gold_assets]
+    for asset in [landing_generator, *bronze_assets, *silver_assets, *gold_assets, daily_run_report]
 ]
 
 medallion = AssetSelection.groups("bronze", "silver", "gold")
 
 daily_lakehouse_job = define_asset_job(
     name="daily_lakehouse",
-    selection=medallion,
-    description="Bronze → silver → gold for the files that landed. The production job: it never generates data.",
+    selection=medallion | AssetSelection.groups(REPORT_GROUP),
+    description="Bronze → silver → gold for the files that landed, then the daily run report. The production job: "
+    "it never generates data.",
 )
 
 demo_job = define_asset_job(

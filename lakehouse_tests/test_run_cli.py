@@ -8,11 +8,16 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pytest
+from dagster import AssetRecordsFilter, DagsterInstance
+from deltalake import DeltaTable
 
 from lakehouse.alerts.webhook import UI_URL_ENV, WEBHOOK_URL_ENV
 from lakehouse.definitions import defs
+from lakehouse.raw.formats import SOURCES
 from lakehouse.raw.generator import GeneratorConfig, land_day
+from lakehouse.report.daily_asset import REPORT_KEY
 from lakehouse.summary import summarize_warehouse
 from lakehouse_tests.harness import SMALL_LANDING, TEST_PII_SALT
 from lakehouse_tests.health.output import health_rows
@@ -23,6 +28,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 DAY = date(2024, 1, 15)
 
+DIMENSION_REJECTS = ("silver.customers_rejected", "silver.products_rejected")
 STEP_LINE = re.compile(r"^\s*(\d+) of (\d+) steps  (\S+)\s+(.*?)  (\d+\.\d) s$")
 
 
@@ -73,20 +79,22 @@ def test_it_prints_the_plan_then_one_line_per_step_with_its_rows_then_the_summar
     assert {step[3] for step in steps} == {node.name for node in job.nodes_in_topological_order}
     # Every table the run wrote has its rows on its step's line, and they are the rows the table holds.
     tables = {f"{t.layer}.{t.table}": t.rows for t in summarize_warehouse(str(root))}
-    assert int(plan[2]) == len(tables)
+    assert int(plan[2]) == len(tables) + 1  # and the daily run report, which is no table
     printed = {
         table: int(rows.replace(",", ""))
         for step in steps
         for table, rows in re.findall(r"(\w+\.\w+) ([\d,]+) rows?", step[4])
     }
     assert printed == tables
-    assert all(rows > 0 for rows in printed.values())
+    # Every table has rows, but the rejects of the dimensions: the generator plants no broken customer or product key.
+    assert all(rows > 0 for table, rows in printed.items() if table not in DIMENSION_REJECTS), printed
     assert any("check passed" in step[4] or "checks passed" in step[4] for step in steps)
     # Then the summary, as before.
     run_line = next(i for i, line in enumerate(lines) if line.startswith("Run "))
     assert re.fullmatch(r"Run [0-9a-f-]{36}: succeeded in \d+ s", lines[run_line])
     assert lines[run_line + 1] == f"Warehouse: {root}"
     assert lines[run_line + 2].split() == ["layer", "table", "partitions", "rows", "delta", "version"]
+    assert lines[-1] == f"Daily run report: {root}/reports/daily/{DAY}.md"
     # A pipe is not a terminal: no progress bar redraws.
     assert "\r" not in completed.stdout and "\x1b" not in completed.stdout
 
@@ -142,3 +150,29 @@ def test_health_judges_the_run_from_the_day_after_it_and_fails_when_gold_is_stal
 
     assert code == 1
     assert rows["gold/daily_sales"][0] == "FAIL" and "behind" in rows["gold/daily_sales"][1]
+
+
+def test_the_daily_run_report_is_on_the_report_asset_and_in_the_warehouse_and_adds_up(lakehouse_run, monkeypatch):
+    _, root, _, env = lakehouse_run
+    text = (root / "reports" / "daily" / f"{DAY}.md").read_text(encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])  # the instance's dagster.yaml reads it
+    with DagsterInstance.get() as instance:
+        (record,) = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=REPORT_KEY, asset_partitions=[DAY.isoformat()]), limit=5
+        ).records
+    metadata = record.asset_materialization.metadata
+    assert metadata["report"].value == text
+    assert metadata["report_file"].value == f"{root}/reports/daily/{DAY}.md"
+
+    rows = {f"{t.layer}.{t.table}": t.rows for t in summarize_warehouse(str(root))}
+    for source in SOURCES:
+        bronze, quarantined = rows[f"bronze.{source}"], rows[f"bronze.{source}_quarantine"]
+        assert f"| {source} | {bronze + quarantined:,} | {bronze:,} | {quarantined:,} |" in text
+    assert metadata["rejected"].value == rows["silver.orders_rejected"]
+    assert metadata["quarantined"].value == sum(rows[f"bronze.{s}_quarantine"] for s in SOURCES) > 0
+    revenue = pc.sum(DeltaTable(str(root / "gold" / "daily_sales")).to_pyarrow_table()["revenue"]).as_py()
+    assert metadata["revenue"].value == float(revenue)
+    assert f"| {rows['silver.orders']:,} | " in text  # the day's orders open the summary row
+    for section in ("Quarantined and rejected, by reason", "Daily summary", "7-day rolling metrics"):
+        assert f"## {section}" in text
+    assert "has no row for this day" not in text

@@ -4,6 +4,7 @@ Each launch is verified through GraphQL, not the page: the runs it made, the par
 them (exactly the requested days) and every asset check they planned (all evaluated, all passed).
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +26,8 @@ from lakehouse_tests.ui.dagster_dev import DagsterDev, poll
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 RUN_TIMEOUT_S = 1200  # a run starts its own Spark JVM, on 2 cores shared with whatever else runs
-LAYERS = ["landing", "bronze", "silver", "gold"]  # left to right in the graph; `landing` is the raw layer's group
+# Left to right in the graph; `landing` is the raw layer's group, `report` holds the daily run report.
+LAYERS = ["landing", "bronze", "silver", "gold", "report"]
 RAW_ASSETS = ["raw / customers", "raw / orders", "raw / products", "raw / web_logs"]
 TERMINAL_RUN_STATUSES = {"SUCCESS", "FAILURE", "CANCELED"}
 UNFINISHED_BACKFILL_STATUSES = {"REQUESTED", "CANCELING", "FAILING"}
@@ -182,9 +184,7 @@ def select_partitions(dialog: Locator, selection: str, count: int) -> None:
     expect(dialog.get_by_text(f"{count} partition{'s' if count > 1 else ''}", exact=True)).to_be_visible()
 
 
-def test_the_asset_graph_shows_the_four_layers_in_order_and_a_gold_tables_columns(
-    page: Page, ui_lakehouse: UiLakehouse
-):
+def test_the_asset_graph_shows_the_layers_in_order_and_a_gold_tables_columns(page: Page, ui_lakehouse: UiLakehouse):
     assets_per_group: dict[str, int] = defaultdict(int)
     for node in ui_lakehouse.server.graphql(ASSET_GROUPS)["assetNodes"]:
         assets_per_group[node["groupName"]] += 1
@@ -198,9 +198,9 @@ def test_the_asset_graph_shows_the_four_layers_in_order_and_a_gold_tables_column
     for layer in LAYERS:
         group = groups.filter(has=page.locator(f"[data-tooltip='{layer}']"))
         # The count the UI shows is the definitions' own (gold grows as tables are added).
-        expect(group.get_by_text(f"{assets_per_group[layer]} assets")).to_be_visible()
+        expect(group.get_by_text(re.compile(rf"^{assets_per_group[layer]} assets?$"))).to_be_visible()
         lefts.append(group.bounding_box()["x"])
-    assert lefts == sorted(lefts), f"the layers are not drawn raw -> bronze -> silver -> gold: {lefts}"
+    assert lefts == sorted(lefts), f"the layers are not drawn raw -> bronze -> silver -> gold -> report: {lefts}"
 
     page.goto("/assets/gold/daily_sales")
 
@@ -267,13 +267,14 @@ def test_a_three_day_backfill_of_a_bronze_asset_from_the_partition_dialog_is_one
 def test_a_three_day_backfill_of_the_medallion_touches_exactly_those_days_in_one_run(
     page: Page, ui_lakehouse: UiLakehouse
 ):
-    """The `daily_lakehouse` job's graph (bronze, silver, gold), without the demo generator: the days' files are
-    landed already, as in production, and the generator would rewrite them with its launchpad's config."""
+    """The `daily_lakehouse` job's graph (bronze, silver, gold and the daily run report), without the demo generator:
+    the days' files are landed already, as in production, and the generator would rewrite them with its launchpad's
+    config."""
     server, days = ui_lakehouse.server, MEDALLION_BACKFILL_DAYS
     medallion = {
         "/".join(node["assetKey"]["path"])
         for node in server.graphql(ASSET_GROUPS)["assetNodes"]
-        if node["groupName"] in ("bronze", "silver", "gold")
+        if node["groupName"] in ("bronze", "silver", "gold", "report")
     }
     backfills_before = _ids(server, BACKFILL_IDS, "partitionBackfillsOrError", "id")
     page.goto("/locations/lakehouse.definitions/jobs/daily_lakehouse")
@@ -289,7 +290,8 @@ def test_a_three_day_backfill_of_the_medallion_touches_exactly_those_days_in_one
     # single-run backfill policy; the asset pages make asset backfills.
     assert backfill == {"status": "COMPLETED_SUCCESS", "isAssetBackfill": False}, (backfill, server.log_tail())
     outcome = runs_outcome(server, run_ids)
-    # Not 3 days of bronze and silver but 30 of customer_rfm and 7 of sales_rolling_7d: every asset, these days.
+    # Not 3 days of bronze and silver but 30 of customer_rfm and 7 of sales_rolling_7d: every asset, these days,
+    # and a report for each of them.
     assert outcome.materialized == dict.fromkeys(sorted(medallion), _days(days))
     assert len(run_ids) == 1, "a single-run backfill policy: the whole range of the whole graph is one run"
     assert_every_planned_check_passed(outcome)
