@@ -17,7 +17,7 @@ from lakehouse.landing.sensor import landing_zone_sensor
 from lakehouse.maintenance.job import build_maintenance_job, maintenance_schedule, read_back_days
 from lakehouse.maintenance.retention import Retention
 from lakehouse.policies import SINGLE_RUN_BACKFILL
-from lakehouse.quality import QualityThresholds, freshness_checks, freshness_sensor, quality_checks
+from lakehouse.quality import freshness_checks, freshness_sensor, quality_checks
 from lakehouse.raw.assets import landing_generator
 from lakehouse.report.daily_asset import REPORT_GROUP, build_daily_report_asset
 from lakehouse.resources.delta_io import DeltaTableIOManager
@@ -76,7 +76,6 @@ defs = Definitions(
         "warehouse": warehouse,
         "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
         "pii": PiiPolicy(salt=EnvVar("LAKEHOUSE_PII_SALT")),
-        "quality": QualityThresholds(),
         "landing": LandingPolicy(),
         "retention": Retention(),
     },

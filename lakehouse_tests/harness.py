@@ -10,7 +10,6 @@ from deltalake import DeltaTable
 from lakehouse.definitions import all_assets
 from lakehouse.landing.inventory import LandingPolicy
 from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.resources.delta_io import DeltaTableIOManager
 from lakehouse.resources.pii import PiiPolicy
 from lakehouse.resources.spark import SparkResource
@@ -64,7 +63,6 @@ class LakehouseUnderTest:
             "warehouse": warehouse,
             "delta_io_manager": DeltaTableIOManager(spark=spark, warehouse=warehouse),
             "pii": PiiPolicy(salt=TEST_PII_SALT),
-            "quality": QualityThresholds(),
             "landing": LandingPolicy(),
         }
 

@@ -10,9 +10,9 @@ from lakehouse.landing import read_landing_lines
 from lakehouse.landing.inventory import LandingPolicy, list_landing_zone, take_inventory
 from lakehouse.partitions import DayRange, daily_partitions
 from lakehouse.policies import IO_RETRY_POLICY
+from lakehouse.quality.checks import QUALITY
 from lakehouse.quality.cross_table import raw_reconciliation_result, raw_reconciliation_spec
 from lakehouse.quality.landing_checks import landing_check_results, landing_check_specs
-from lakehouse.quality.thresholds import QualityThresholds
 from lakehouse.raw.formats import SOURCES
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
@@ -21,6 +21,7 @@ from lakehouse.table_metadata import definition_metadata
 
 def build_bronze_asset(source: str) -> AssetsDefinition:
     model = BRONZE_MODELS[source]
+    max_quarantine_share = QUALITY.for_table(AssetKey(["bronze", source])).max_quarantine_share
 
     @multi_asset(
         name=f"bronze_{source}",
@@ -42,7 +43,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
             ),
         },
         deps=[AssetKey(["raw", source])],
-        check_specs=[raw_reconciliation_spec(source), *landing_check_specs(source)],
+        check_specs=[raw_reconciliation_spec(source, max_quarantine_share), *landing_check_specs(source)],
         partitions_def=daily_partitions,
         group_name="bronze",
         retry_policy=IO_RETRY_POLICY,
@@ -51,7 +52,6 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         context: AssetExecutionContext,
         spark: SparkResource,
         warehouse: Warehouse,
-        quality: QualityThresholds,
         landing: LandingPolicy,
     ):
         days = DayRange.of_window(context.partition_time_window)
@@ -62,9 +62,7 @@ def build_bronze_asset(source: str) -> AssetsDefinition:
         # Checkpointed so that the two outputs below split one parse instead of parsing the files twice.
         parsed = parse_lines(lines, source, run_id=context.run.run_id, ingested_at=datetime.now(UTC)).localCheckpoint()
         table, quarantine = split_parsed(parsed)
-        reconciliation = raw_reconciliation_result(
-            source, parsed, table, quarantine, days, quality.max_quarantine_share
-        )
+        reconciliation = raw_reconciliation_result(source, parsed, table, quarantine, days, max_quarantine_share)
         raw_records = reconciliation.metadata["raw_records"].value
         # Extra columns are ignored, not lost silently: the raw files keep them, and the metadata says which.
         extra = unexpected_columns(parsed)

@@ -2,9 +2,12 @@
 
 Severity follows the layer: bronze tables and the quarantine / rejects tables warn (a human should look, the data
 may flow); silver and gold checks fail with ERROR and are blocking, so a bad day never reaches the tables below.
+Every bar comes from ``QUALITY``, resolved here, at definitions load (``lakehouse.quality.thresholds``), so each
+check's description states it.
 """
 
 import warnings
+from typing import Any
 
 from dagster import (
     AssetChecksDefinition,
@@ -12,16 +15,18 @@ from dagster import (
     build_sensor_for_freshness_checks,
     build_time_partition_freshness_checks,
 )
+from pandera.pyspark import DataFrameModel
 
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
 from lakehouse.gold.schemas import GOLD_MODELS
 from lakehouse.quality.cross_table import (
     build_gold_totals_check,
-    build_order_volume_check,
     build_referential_integrity_check,
+    build_row_volume_check,
 )
+from lakehouse.quality.drift import build_drift_check
 from lakehouse.quality.model_checks import build_model_check
-from lakehouse.quality.thresholds import FRESHNESS_DEADLINE_CRON
+from lakehouse.quality.thresholds import QualityConfig, QualityThresholds, load_quality_config
 from lakehouse.raw.formats import SOURCES
 from lakehouse.silver.schemas import SilverCustomers, SilverOrders, SilverProducts, SilverWebLogs
 
@@ -38,17 +43,33 @@ SILVER_MODELS = {
 SILVER_REJECTS = ("orders", "customers", "products")
 """The silver tables with a ``<table>_rejected`` table beside them."""
 
+CHECKED_TABLES = (
+    *(f"bronze/{name}" for source in SOURCES for name in (source, f"{source}_quarantine")),
+    *(f"silver/{table}" for table in SILVER_MODELS),
+    *(f"silver/{table}_rejected" for table in SILVER_REJECTS),
+    *(f"gold/{table}" for table in GOLD_MODELS),
+)
+
+QUALITY: QualityConfig = load_quality_config(CHECKED_TABLES)
+"""Every table's bars, read once per process: the checks below, and bronze's reconciliation, judge against them."""
+
+
+def _model_check(
+    key: AssetKey, model: type[DataFrameModel], *, blocking: bool, **options: Any
+) -> AssetChecksDefinition:
+    return build_model_check(
+        key, model, blocking=blocking, thresholds=QUALITY.for_table(key), sample_rows=QUALITY.sample_rows, **options
+    )
+
 
 def _bronze_checks() -> list[AssetChecksDefinition]:
     checks = []
     for source in SOURCES:
         checks.append(
-            build_model_check(
-                AssetKey(["bronze", source]), BRONZE_MODELS[source], blocking=False, unique_key=BRONZE_ROW_KEY
-            )
+            _model_check(AssetKey(["bronze", source]), BRONZE_MODELS[source], blocking=False, unique_key=BRONZE_ROW_KEY)
         )
         checks.append(
-            build_model_check(
+            _model_check(
                 AssetKey(["bronze", f"{source}_quarantine"]),
                 Quarantine,
                 blocking=False,
@@ -61,35 +82,83 @@ def _bronze_checks() -> list[AssetChecksDefinition]:
 
 
 def _silver_checks() -> list[AssetChecksDefinition]:
-    checks = [build_model_check(AssetKey(["silver", t]), model, blocking=True) for t, model in SILVER_MODELS.items()]
+    checks = [_model_check(AssetKey(["silver", t]), model, blocking=True) for t, model in SILVER_MODELS.items()]
     # Silver rejects hold no PII (customers' are their silver row), so nothing is masked.
     checks += [
-        build_model_check(AssetKey(["silver", f"{table}_rejected"]), Quarantine, blocking=False, unique_key=())
+        _model_check(AssetKey(["silver", f"{table}_rejected"]), Quarantine, blocking=False, unique_key=())
         for table in SILVER_REJECTS
     ]
-    checks += [build_referential_integrity_check(), build_order_volume_check()]
+    checks.append(build_referential_integrity_check(QUALITY.sample_rows))
+    for table in SILVER_MODELS:
+        key = AssetKey(["silver", table])
+        min_rows = QUALITY.for_table(key).min_rows_per_day
+        if min_rows:  # 0 turns a source's volume check off
+            checks.append(build_row_volume_check(key, min_rows))
     return checks
 
 
 def _gold_checks() -> list[AssetChecksDefinition]:
-    checks = [build_model_check(AssetKey(["gold", t]), model, blocking=True) for t, model in GOLD_MODELS.items()]
+    checks = [_model_check(AssetKey(["gold", t]), model, blocking=True) for t, model in GOLD_MODELS.items()]
     checks.append(build_gold_totals_check())
     return checks
 
 
-quality_checks: list[AssetChecksDefinition] = [*_bronze_checks(), *_silver_checks(), *_gold_checks()]
+def _freshness_checks() -> list[AssetChecksDefinition]:
+    """One factory call per deadline (a table may have its own), each check's description stating its deadline."""
+    by_deadline: dict[str, list[AssetKey]] = {}
+    for table in GOLD_MODELS:
+        key = AssetKey(["gold", table])
+        by_deadline.setdefault(QUALITY.for_table(key).freshness_deadline_cron, []).append(key)
+    checks = []
+    for deadline, keys in by_deadline.items():
+        for check in build_time_partition_freshness_checks(assets=keys, deadline_cron=deadline, timezone="UTC"):
+            # The factory describes every check as "Evaluates freshness for targeted asset."; the same op with
+            # specs that say what is judged. AssetChecksDefinition.create is the public constructor of a check.
+            specs = {
+                output: spec._replace(description=_freshness_description(spec.asset_key, deadline))
+                for output, spec in check.check_specs_by_output_name.items()
+            }
+            checks.append(
+                AssetChecksDefinition.create(
+                    keys_by_input_name=check.keys_by_input_name,
+                    node_def=check.node_def,
+                    check_specs_by_output_name=specs,
+                    can_subset=check.can_subset,
+                )
+            )
+    return checks
+
+
+DEFAULT_DEADLINE = QualityThresholds.model_fields["freshness_deadline_cron"].default
+
+
+def _freshness_description(key: AssetKey, deadline: str) -> str:
+    in_words = ": day D by 23:59 UTC of D + 1" if deadline == DEFAULT_DEADLINE else ""
+    return (
+        f"{'.'.join(key.path)} is fresh when, at the last tick of the cron '{deadline}' (UTC), the last day that "
+        f"had ended by then is materialized{in_words}. Judges the day's partition, not the latest run: a backfill "
+        "of old days does not make it fresh. Warns."
+    )
+
+
+quality_checks: list[AssetChecksDefinition] = [
+    *_bronze_checks(),
+    *_silver_checks(),
+    *_gold_checks(),
+    # Drift warns and never blocks, whatever the layer: one step per layer for all its tables.
+    build_drift_check("silver", SILVER_MODELS),
+    build_drift_check("gold", GOLD_MODELS),
+]
 """The checks that run with the assets they check, on the run's days."""
 
 with warnings.catch_warnings():
-    # Superseded by FreshnessPolicy, which judges "a materialization in the last 24 h"; these checks judge what we
-    # mean, "yesterday's partition exists", and show a check result with the overdue time in the UI.
+    # Superseded by FreshnessPolicy, whose evaluators (dagster/_core/definitions/freshness_evaluator.py, 1.13.27)
+    # judge only the timestamp of the asset's latest materialization of any partition: neither the time window nor
+    # the cron policy can say "day D's partition exists by the end of D + 1". These checks judge that partition,
+    # and show a check result with the overdue time in the UI (docs/design.md, "Quality thresholds").
     warnings.simplefilter("ignore", FutureWarning)  # dagster's SupersessionWarning
-    freshness_checks = build_time_partition_freshness_checks(
-        assets=[AssetKey(["gold", table]) for table in GOLD_MODELS],
-        deadline_cron=FRESHNESS_DEADLINE_CRON,
-        timezone="UTC",
-    )
-    """Gold is fresh when yesterday's partition is materialized by 23:59 UTC today (within 24 h of the day's end)."""
+    freshness_checks = _freshness_checks()
+    """Gold is fresh when the last ended day is materialized by each table's deadline (quality.toml)."""
 
     freshness_sensor = build_sensor_for_freshness_checks(
         freshness_checks=freshness_checks, name="gold_freshness_sensor"

@@ -1,5 +1,5 @@
 """Checks across tables, per day of the run: raw = bronze + quarantine, orders → customers/products, gold totals
-= silver totals, and a minimum order volume."""
+= silver totals, and a minimum volume per source."""
 
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -20,8 +20,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.delta import read_table
 from lakehouse.partitions import DayRange
-from lakehouse.quality.model_checks import checked_days, markdown_table
-from lakehouse.quality.thresholds import QualityThresholds
+from lakehouse.quality.model_checks import checked_days, markdown_table, percent
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
 
@@ -74,14 +73,14 @@ def reconcile_raw(
 RAW_RECONCILIATION_CHECK = "raw_equals_bronze_plus_quarantine"
 
 
-def raw_reconciliation_spec(source: str) -> AssetCheckSpec:
+def raw_reconciliation_spec(source: str, max_share: float) -> AssetCheckSpec:
     """The bronze asset evaluates this check itself, from the parse it holds: no second read of the raw files."""
     return AssetCheckSpec(
         name=RAW_RECONCILIATION_CHECK,
         asset=AssetKey(["bronze", source]),
         additional_deps=[AssetKey(["bronze", f"{source}_quarantine"])],
         description=f"Per day, the landed {source} records = bronze.{source} rows + bronze.{source}_quarantine "
-        "rows, and the quarantined share stays under the threshold. Counted in the bronze step, from the records "
+        f"rows, and the quarantined share is ≤ {percent(max_share)}. Counted in the bronze step, from the records "
         "read and the two frames written. Warns.",
     )
 
@@ -134,7 +133,7 @@ def orphan_orders(orders: DataFrame, customers: DataFrame, products: DataFrame) 
     )
 
 
-def build_referential_integrity_check() -> AssetChecksDefinition:
+def build_referential_integrity_check(sample_rows: int) -> AssetChecksDefinition:
     @asset_check(
         asset=SILVER_ORDERS,
         name="customers_and_products_exist",
@@ -145,7 +144,7 @@ def build_referential_integrity_check() -> AssetChecksDefinition:
         compute_kind="spark",
     )
     def customers_and_products_exist(
-        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse
     ) -> AssetCheckResult:
         dt_range = checked_days(context, SILVER_ORDERS)
         session = spark.spark_session
@@ -171,7 +170,7 @@ def build_referential_integrity_check() -> AssetChecksDefinition:
         }
         if per_day:
             metadata["per_day"] = MetadataValue.md(markdown_table([row.asDict() for row in per_day]))
-            sample = orphans.limit(quality.sample_rows).collect()
+            sample = orphans.limit(sample_rows).collect()
             metadata["failing_rows_sample"] = MetadataValue.md(markdown_table([row.asDict() for row in sample]))
         return AssetCheckResult(passed=not per_day, severity=AssetCheckSeverity.ERROR, metadata=metadata)
 
@@ -251,35 +250,52 @@ def build_gold_totals_check() -> AssetChecksDefinition:
 # --- volume --------------------------------------------------------------------------------------------------------
 
 
-def build_order_volume_check() -> AssetChecksDefinition:
+def volume_result(key: AssetKey, counts: Mapping[date, int], days: Sequence[date], min_rows: int) -> AssetCheckResult:
+    """The volume check's result: every one of ``days`` has at least ``min_rows`` rows in ``counts``."""
+    rows = [{"dt": day, "rows": counts.get(day, 0)} for day in days]
+    for row in rows:
+        # "failing rules" is the column the report reads a day's failure from.
+        row["failing rules"] = f"rows {row['rows']} < {min_rows}" if row["rows"] < min_rows else "-"
+    short = [row for row in rows if row["rows"] < min_rows]
+    table = ".".join(key.path)
+    description = (
+        f"{table}: {len(short)} of {len(rows)} day(s) below {min_rows} rows: "
+        + "; ".join(f"{row['dt']}: {row['rows']}" for row in short)
+        if short
+        else f"{table}: all {len(rows)} day(s) have at least {min_rows} rows"
+    )
+    return AssetCheckResult(
+        asset_key=key,
+        passed=not short,
+        severity=AssetCheckSeverity.ERROR,
+        description=description,
+        metadata={
+            "min_rows_per_day": MetadataValue.int(min_rows),
+            "fewest_rows_in_a_day": MetadataValue.int(min(row["rows"] for row in rows)),
+            "row_count": MetadataValue.int(sum(row["rows"] for row in rows)),
+            "days_below_minimum": MetadataValue.int(len(short)),
+            "per_day": MetadataValue.md(markdown_table(rows)),
+        },
+    )
+
+
+def build_row_volume_check(key: AssetKey, min_rows: int) -> AssetChecksDefinition:
+    """``enough_<table>_per_day`` on ``silver.<table>``: the orders' check kept its name."""
+    layer, table = key.path
+
     @asset_check(
-        asset=SILVER_ORDERS,
-        name="enough_orders_per_day",
+        asset=key,
+        name=f"enough_{table}_per_day",
         blocking=True,
-        description="Every day of the run has at least the minimum number of silver orders (default 50): fewer "
-        "means a partial or missing file. Blocks gold.",
+        description=f"Every day of the run has ≥ {min_rows} rows in {layer}.{table}: fewer means a partial or "
+        "missing file. Fails (ERROR) naming the days, and blocks gold.",
         compute_kind="spark",
     )
-    def enough_orders_per_day(
-        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+    def enough_rows_per_day(
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse
     ) -> AssetCheckResult:
-        dt_range = checked_days(context, SILVER_ORDERS)
-        counts = _counts_by_day(_read(spark.spark_session, warehouse, SILVER_ORDERS, dt_range))
-        rows = [
-            {"dt": day, "orders": counts.get(day, 0), "ok": counts.get(day, 0) >= quality.min_orders_per_day}
-            for day in dt_range.days()
-        ]
-        short = [row for row in rows if not row["ok"]]
-        return AssetCheckResult(
-            passed=not short,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "min_orders_per_day": MetadataValue.int(quality.min_orders_per_day),
-                "fewest_orders_in_a_day": MetadataValue.int(min(row["orders"] for row in rows)),
-                "row_count": MetadataValue.int(sum(row["orders"] for row in rows)),
-                "days_below_minimum": MetadataValue.int(len(short)),
-                "per_day": MetadataValue.md(markdown_table(rows)),
-            },
-        )
+        dt_range = checked_days(context, key)
+        counts = _counts_by_day(_read(spark.spark_session, warehouse, key, dt_range))
+        return volume_result(key, counts, dt_range.days(), min_rows)
 
-    return enough_orders_per_day
+    return enough_rows_per_day

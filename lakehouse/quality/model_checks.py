@@ -27,7 +27,7 @@ from pyspark.sql.types import StructType
 
 from lakehouse.delta import read_table
 from lakehouse.partitions import DayRange
-from lakehouse.quality.thresholds import QualityThresholds
+from lakehouse.quality.thresholds import DEFAULT_SAMPLE_ROWS, QualityThresholds
 from lakehouse.resources.spark import SparkResource
 from lakehouse.resources.warehouse import Warehouse
 
@@ -301,6 +301,7 @@ def evaluate_model(
     table: str = "",
     unique_key: Sequence[str] | None = None,
     masked: Sequence[str] = (),
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
 ) -> ModelReport:
     """Scores ``df`` against ``model`` per day of ``dt_range``, in one Spark aggregation (two more small jobs only
     when something fails: a sample of failing rows and of duplicate keys)."""
@@ -337,8 +338,8 @@ def evaluate_model(
             days=days,
             rules=rules,
             thresholds=thresholds,
-            sample=_failing_sample(df, rules, thresholds.sample_rows),
-            duplicate_keys=_duplicate_keys(df, rules, thresholds.sample_rows),
+            sample=_failing_sample(df, rules, sample_rows),
+            duplicate_keys=_duplicate_keys(df, rules, sample_rows),
         )
     return report
 
@@ -373,11 +374,26 @@ def checked_days(context: AssetCheckExecutionContext, asset_key: AssetKey) -> Da
     return DayRange(day, day + timedelta(days=1))
 
 
+def percent(share: float) -> str:
+    return f"{share * 100:g} %"
+
+
+def model_bars(thresholds: QualityThresholds, *, keyed: bool) -> str:
+    """The bars a model check holds each day to; uniqueness only for a table with a business key."""
+    bars = [f"completeness ≥ {percent(thresholds.completeness)}"]
+    if keyed:
+        bars.append(f"uniqueness ≥ {percent(thresholds.uniqueness)}")
+    bars.append(f"validity ≥ {percent(thresholds.validity)}")
+    return ", ".join(bars)
+
+
 def build_model_check(
     asset_key: AssetKey,
     model: type[DataFrameModel],
     *,
     blocking: bool,
+    thresholds: QualityThresholds,
+    sample_rows: int,
     unique_key: Sequence[str] | None = None,
     masked: Sequence[str] = (),
 ) -> AssetChecksDefinition:
@@ -385,22 +401,31 @@ def build_model_check(
     the assets downstream in the run; the others warn."""
     layer, table = asset_key.path
     severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
+    keyed = bool(unique_key if unique_key is not None else model.to_schema().unique)
 
     @asset_check(
         asset=asset_key,
         name="matches_model",
         blocking=blocking,
         description=f"{layer}.{table} against {model.__name__}: column types, required values, value rules and "
-        f"business key, per day of the run; fails ({severity.value}) when a day is below a quality threshold.",
+        f"business key, per day of the run; fails ({severity.value}) on a day below "
+        f"{model_bars(thresholds, keyed=keyed)}.",
         compute_kind="spark",
     )
     def matches_model(
-        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse, quality: QualityThresholds
+        context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse
     ) -> AssetCheckResult:
         dt_range = checked_days(context, asset_key)
         df = read_table(spark.spark_session, warehouse.table_uri(layer, table), days=dt_range)
         report = evaluate_model(
-            df, model, dt_range, quality, table=f"{layer}.{table}", unique_key=unique_key, masked=masked
+            df,
+            model,
+            dt_range,
+            thresholds,
+            table=f"{layer}.{table}",
+            unique_key=unique_key,
+            masked=masked,
+            sample_rows=sample_rows,
         )
         return AssetCheckResult(
             passed=report.passed, severity=severity, metadata=report.metadata(), description=report.summary()

@@ -6,7 +6,7 @@ from dagster import AssetCheckEvaluation, ExecuteInProcessResult, materialize
 
 from lakehouse.definitions import all_assets
 from lakehouse.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-from lakehouse.quality import QualityThresholds, quality_checks
+from lakehouse.quality import quality_checks
 from lakehouse_tests.harness import SMALL_LANDING, LakehouseUnderTest
 
 MEDALLION = "group:bronze or group:silver or group:gold"
@@ -19,7 +19,7 @@ def materialize_with_checks(
     return materialize(
         [*all_assets, *quality_checks],
         selection=selection,
-        resources={**lakehouse.resources(), "quality": QualityThresholds()},
+        resources=lakehouse.resources(),
         instance=lakehouse.instance,
         run_config={"ops": {"landing_generator": {"config": SMALL_LANDING}}} if selection == "*" else None,
         tags={PARTITION_RANGE_START_TAG: first.isoformat(), PARTITION_RANGE_END_TAG: last.isoformat()},
