@@ -11,6 +11,7 @@ from dagster import AssetCheckSeverity, AssetKey
 
 from lakehouse.definitions import all_assets, defs
 from lakehouse.quality import quality_checks
+from lakehouse.quality.drift import DRIFT_CHECK
 from lakehouse.raw.formats import FILE_NAMES, ORDERS_COLUMNS
 from lakehouse.raw.generator import GeneratorConfig, generate_day
 from lakehouse_tests.harness import SMALL_LANDING
@@ -49,8 +50,12 @@ def test_every_table_has_a_model_check_and_the_definitions_carry_checks_freshnes
     for check in quality_checks:
         for spec in check.check_specs:
             assert spec.blocking == (
-                spec.asset_key.path[0] in ("silver", "gold") and "rejected" not in spec.asset_key.path[1]
+                spec.asset_key.path[0] in ("silver", "gold")
+                and "rejected" not in spec.asset_key.path[1]
+                and spec.name != DRIFT_CHECK
             )
+    drifted = {spec.asset_key for check in quality_checks for spec in check.check_specs if spec.name == DRIFT_CHECK}
+    assert drifted == {key for key in tables if key.path[0] in ("silver", "gold") and "rejected" not in key.path[1]}
 
 
 def test_a_clean_range_passes_every_check_with_scores_for_each_of_its_days(lakehouse, spark):
@@ -70,6 +75,10 @@ def test_a_clean_range_passes_every_check_with_scores_for_each_of_its_days(lakeh
         assert orders[score].value == 1.0
     assert orders["checked_days"].value == "2024-03-04..2024-03-05 (2 days)"
     assert DAY_1.isoformat() in orders["per_day"].value and DAY_2.isoformat() in orders["per_day"].value
+    # Two days of history: drift gives no verdict yet, and passes.
+    drift = found[f"gold.daily_sales:{DRIFT_CHECK}"]
+    assert (drift.severity, drift.blocking) == (AssetCheckSeverity.WARN, False)
+    assert drift.metadata["days_without_verdict"].value == 2
     reconciliation = found["bronze.orders:raw_equals_bronze_plus_quarantine"].metadata
     assert reconciliation["unaccounted_records"].value == 0 and reconciliation["quarantined_rows"].value > 0
 

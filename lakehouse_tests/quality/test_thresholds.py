@@ -166,7 +166,8 @@ def test_the_environment_reaches_the_descriptions_when_the_definitions_load(tmp_
 
     assert "≥ 80 rows in silver.orders" in printed
     assert "validity ≥ 99.5 %" in printed
-    assert "['matches_model']" in printed  # 0 turned the products' volume check off
+    # 0 turned the products' volume check off; their model and drift checks stay.
+    assert "'matches_model'" in printed and "enough_products_per_day" not in printed
 
 
 def test_a_day_below_a_raised_minimum_fails_the_volume_check_naming_the_day(tmp_path):
