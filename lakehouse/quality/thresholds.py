@@ -173,8 +173,9 @@ def _read_environ(environ: Mapping[str, str], tables: Collection[str]) -> tuple[
             parsed["sample_rows"] = _sample_rows(f"${name}", value)
             continue
         field = next((f for f in FIELDS if rest == f.upper() or rest.endswith(f"_{f.upper()}")), None)
-        table = table_names.get(rest.removesuffix(f"_{field.upper()}")) if field and rest != field.upper() else None
-        if field is None or (rest != field.upper() and table is None):
+        scope = rest.removesuffix(field.upper()).removesuffix("_") if field else ""  # "": a default
+        table = table_names.get(scope)
+        if field is None or (scope and table is None):
             raise QualityConfigError(
                 f"${name}: not a quality setting: {ENV_PREFIX}<FIELD> or {ENV_PREFIX}<LAYER>_<TABLE>_<FIELD>, "
                 f"FIELD one of {', '.join(f.upper() for f in FIELDS)}, or {ENV_PREFIX}SAMPLE_ROWS"
@@ -193,6 +194,8 @@ def _value(where: str, table: str | None, field: str, value: Any) -> Any:
     if table is not None and not _judged_on(field, table):
         where_judged = "gold tables" if APPLIES_TO[field] == "gold" else f"{APPLIES_TO[field]}/<source> tables"
         raise QualityConfigError(f"{where}: {field} is judged on {where_judged} only, not on {table}")
+    if isinstance(value, bool):  # pydantic would take true for 1, a bar no one meant
+        raise QualityConfigError(f"{where} = {value!r}: a number or a string, not a boolean")
     try:
         return getattr(QualityThresholds(**{field: value}), field)
     except ValidationError as error:

@@ -108,6 +108,7 @@ def test_the_file_is_found_through_the_environment_and_a_named_file_must_exist(t
     [
         ('[tables."silver/orders"]\nvalidity = 1.5\n', {}, "tables.'silver/orders'.validity = 1.5"),
         ("[defaults]\ncompleteness = -0.1\n", {}, "defaults.completeness = -0.1"),
+        ("[defaults]\nvalidity = true\n", {}, "defaults.validity = True: a number or a string, not a boolean"),
         ('[tables."silver/orders"]\nmin_rows_per_day = "many"\n', {}, "tables.'silver/orders'.min_rows_per_day"),
         ('[tables."silver/order"]\nvalidity = 0.9\n', {}, "tables.'silver/order': no such checked table"),
         ("[defaults]\nvalidty = 0.9\n", {}, "defaults.validty: unknown threshold"),
