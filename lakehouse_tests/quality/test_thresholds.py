@@ -3,13 +3,14 @@
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from dagster import AssetCheckKey, AssetKey
+from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from lakehouse.definitions import defs
+from lakehouse.quality import freshness_checks
 from lakehouse.quality.checks import CHECKED_TABLES
 from lakehouse.quality.cross_table import volume_result
 from lakehouse.quality.thresholds import QualityConfigError, QualityThresholds, load_quality_config
@@ -143,6 +144,21 @@ def test_each_checks_description_states_its_bars():
     assert "quarantined share is ≤ 10 %" in _description("bronze/orders:raw_equals_bronze_plus_quarantine")
     assert "'59 23 * * *' (UTC)" in _description("gold/daily_sales:freshness_check")
     assert "day D by 23:59 UTC of D + 1" in _description("gold/daily_sales:freshness_check")
+
+
+def test_the_freshness_checks_rebuilt_with_their_descriptions_still_run_and_expect_the_last_ended_day():
+    keys = {key for check in freshness_checks for key in check.check_keys}
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=set(), asset_check_selection=keys)
+
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral())
+
+    now = datetime.now(UTC)
+    # The last tick of "59 23 * * *" is today's once it has passed; the day that had ended by then is the day before.
+    expected = now.date() - timedelta(days=1 if now.time() >= time(23, 59) else 2)
+    evaluations = result.get_asset_check_evaluations()
+    assert {evaluation.asset_key.path[0] for evaluation in evaluations} == {"gold"} and len(evaluations) == len(keys)
+    for evaluation in evaluations:  # an empty instance: never materialized
+        assert not evaluation.passed and f"expect partition {expected.isoformat()}" in evaluation.description
 
 
 def test_the_environment_reaches_the_descriptions_when_the_definitions_load(tmp_path):
