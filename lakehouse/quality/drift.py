@@ -13,8 +13,9 @@ A day's baseline is the same statistics of the days among the ``baseline_days`` 
 number is judged by its z-score against the baseline days' values; a share by its relative change against its
 mean baseline share, and only when that change is also beyond the share's day-to-day noise (its z-score), so the
 share of a value seen on a handful of rows a day cannot flag on its own noise. A statistic the generator keeps
-constant has no day-to-day spread: the spread in a z-score is at least a floor (a share of the baseline mean for
-counts, means and deviations; an absolute floor for rates), so a tiny change of it is not a drift. Until a day has
+constant has no day-to-day spread, and a few baseline days can show less spread than there is: the spread in a
+z-score is at least a floor (a share of the baseline mean for counts, means and deviations; for a rate, its
+sampling noise on the day's rows and an absolute floor), so a tiny change of it is not a drift. Until a day has
 ``min_baseline_days`` baseline days it gets no verdict and passes, with a note: a new warehouse has no history.
 """
 
@@ -75,7 +76,8 @@ NUMERIC_TYPES: Final = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.Fl
 @dataclass(frozen=True)
 class DriftBounds:
     """When a day counts as drifted. Each field can be set from the environment as ``LAKEHOUSE_DRIFT_<FIELD>``
-    (``LAKEHOUSE_DRIFT_MAX_Z=5``), read when the check runs. The defaults flag few ordinary generated days
+    (``LAKEHOUSE_DRIFT_MAX_Z=5``), read when the definitions load, like the quality thresholds, so each check's
+    description states them. The defaults flag few ordinary generated days
     (docs/design.md, "Drift detection")."""
 
     max_z: float = 4.0
@@ -90,7 +92,8 @@ class DriftBounds:
     min_relative_spread: float = 0.01
     """The spread of a count, mean or deviation is at least this share of its baseline mean's magnitude."""
     min_rate_spread: float = 0.005
-    """The spread of a null rate or a share is at least this (half a percentage point)."""
+    """The spread of a null rate or a share is at least this (half a percentage point), and at least its binomial
+    sampling noise on the day's rows."""
 
     def __post_init__(self) -> None:
         for name in ("max_z", "max_share_change", "min_relative_spread", "min_rate_spread"):
@@ -267,6 +270,13 @@ def _figure(value: float) -> float | str:
     return float(f"{value:.4g}") if math.isfinite(value) else str(value)
 
 
+def _rate_floor(baseline: Sequence[float], rows: int, bounds: DriftBounds) -> float:
+    """The least spread of a rate measured on ``rows`` rows: its binomial noise, with the absolute floor (a rate
+    the baseline never left 0 has no noise of its own)."""
+    rate = statistics.fmean(baseline)
+    return max(bounds.min_rate_spread, math.sqrt(rate * (1 - rate) / rows) if rows else 0.0)
+
+
 def _z(day: float, baseline: Sequence[float], floor: float) -> tuple[float, float, float]:
     """(baseline mean, baseline stddev, z-score of ``day``) with the spread at least ``floor``."""
     mean, stddev = statistics.fmean(baseline), statistics.stdev(baseline)
@@ -289,8 +299,10 @@ def judge_day(day: date, by_day: Mapping[date, DayStatistics], bounds: DriftBoun
         if len(history) < bounds.min_baseline_days:
             continue
         judged += 1
-        rate = statistic == "null rate"
-        floor = bounds.min_rate_spread if rate else bounds.min_relative_spread * abs(statistics.fmean(history))
+        if statistic == "null rate":
+            floor = _rate_floor(history, today.rows, bounds)
+        else:
+            floor = bounds.min_relative_spread * abs(statistics.fmean(history))
         mean, stddev, z = _z(value, history, floor)
         if abs(z) > bounds.max_z:
             drifted.append(Drift(column, statistic, value, mean, stddev, z))
@@ -304,7 +316,7 @@ def judge_day(day: date, by_day: Mapping[date, DayStatistics], bounds: DriftBoun
             judged += 1
             share = counts.get(value, 0) / total
             history = [past.get(value, 0) / n for past, n in zip(past_counts, past_totals, strict=True)]
-            mean, stddev, z = _z(share, history, bounds.min_rate_spread)
+            mean, stddev, z = _z(share, history, _rate_floor(history, total, bounds))
             change = (share - mean) / mean if mean > 0 else math.inf
             if abs(change) > bounds.max_share_change and abs(z) > bounds.max_z:
                 drifted.append(Drift(column, f"share of {value}", share, mean, stddev, z, change))
@@ -370,12 +382,12 @@ def build_drift_check(layer: str, models: Mapping[str, type[DataFrameModel]]) ->
     """One step for every table of ``layer``: each table's days of the run against their trailing days, one
     result (WARN, never blocking) per table. One step, not one per table: every check is a step of every run."""
     keys = {AssetKey([layer, table]): model for table, model in models.items()}
-    defaults = DriftBounds()
+    bounds = DriftBounds.from_env()
     description = (
-        f"The run's days of {layer}.<table> against the {defaults.baseline_days} days before each: row count, null "
-        f"rates, numeric means and deviations (z-score beyond {defaults.max_z}), shares of low-cardinality values "
-        f"(changed by more than {defaults.max_share_change:.0%} and beyond the z bound); no verdict before "
-        f"{defaults.min_baseline_days} baseline days. Warns, never blocks. Bounds: ${ENV_PREFIX}<BOUND>."
+        f"The run's days of {layer}.<table> against the {bounds.baseline_days} days before each: row count, null "
+        f"rates, numeric means and deviations (z-score beyond {bounds.max_z}), shares of low-cardinality values "
+        f"(changed by more than {bounds.max_share_change:.0%} and beyond the z bound); no verdict before "
+        f"{bounds.min_baseline_days} baseline days. Warns, never blocks. Bounds: ${ENV_PREFIX}<BOUND>."
     )
 
     @multi_asset_check(
@@ -393,7 +405,6 @@ def build_drift_check(layer: str, models: Mapping[str, type[DataFrameModel]]) ->
     def drift(
         context: AssetCheckExecutionContext, spark: SparkResource, warehouse: Warehouse
     ) -> Iterator[AssetCheckResult]:
-        bounds = DriftBounds.from_env()
         selected: list[AssetCheckKey] = sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.path)
         for check_key in selected:
             key = check_key.asset_key
