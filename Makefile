@@ -98,3 +98,9 @@ clean:
 ##        (default 7 days x 100k orders; BENCH_ARGS="--orders-per-day 300000 --repeat 3", see --help)
 bench: install
 	$(BIN)/python -m lakehouse_tests.bench.bench_pipeline $(BENCH_ARGS)
+
+## drift-false-alarms: 60 generated days through gold, every silver/gold day judged for drift; the share flagged
+##        (nothing is planted, so every flag is a false alarm; DRIFT_ARGS="--orders-per-day 2000 --keep DIR")
+.PHONY: drift-false-alarms
+drift-false-alarms: install
+	$(BIN)/python -m lakehouse_tests.bench.drift_false_alarms $(DRIFT_ARGS)
