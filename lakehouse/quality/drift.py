@@ -17,6 +17,7 @@ constant has no day-to-day spread, and a few baseline days can show less spread 
 z-score is at least a floor (a share of the baseline mean for counts, means and deviations; for a rate, its
 sampling noise on the day's rows and an absolute floor), so a tiny change of it is not a drift. Until a day has
 ``min_baseline_days`` baseline days it gets no verdict and passes, with a note: a new warehouse has no history.
+Which days hold rows is read from the Delta log first, so a run none of whose days can have a verdict reads no data.
 """
 
 import math
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Final
 
+import pyarrow as pa
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
@@ -39,11 +41,12 @@ from dagster import (
     multi_asset_check,
 )
 from pandera.pyspark import DataFrameModel
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from lakehouse.delta import read_table
+from lakehouse.delta.snapshot import open_with_delta_rs
 from lakehouse.partitions import PARTITION_COLUMN, DayRange
 from lakehouse.quality.model_checks import checked_days, markdown_table
 from lakehouse.resources.spark import SparkResource
@@ -165,6 +168,24 @@ class DayStatistics:
     counts: dict[str, dict[str, int]]
     """Low-cardinality column -> its non-null values (as text) -> rows."""
 
+    @classmethod
+    def of_rows(cls, rows: int) -> "DayStatistics":
+        """A day known by its row count alone."""
+        return cls(rows=rows, numbers={(WHOLE_TABLE, "rows"): float(rows)}, counts={})
+
+
+def rows_by_day(table_uri: str, storage_options: Mapping[str, str]) -> dict[date, int]:
+    """Each day's rows from the table's Delta log alone (delta-rs: no Spark job, no data file read), so that a run
+    none of whose days can have a verdict yet costs no aggregation."""
+    actions = pa.table(open_with_delta_rs(table_uri, storage_options).get_add_actions(flatten=True))
+    rows: dict[date, int] = {}
+    for value, records in zip(
+        actions[f"partition.{PARTITION_COLUMN}"].to_pylist(), actions["num_records"].to_pylist(), strict=True
+    ):
+        day = value if isinstance(value, date) else date.fromisoformat(value)
+        rows[day] = rows.get(day, 0) + (records or 0)
+    return rows
+
 
 def daily_statistics(df: DataFrame, profile: TableProfile) -> dict[date, DayStatistics]:
     """The statistics of each day of ``df`` that has rows, in one Spark aggregation: grouping sets give the day's
@@ -184,7 +205,7 @@ def daily_statistics(df: DataFrame, profile: TableProfile) -> dict[date, DayStat
     sets = [[PARTITION_COLUMN], *[[PARTITION_COLUMN, alias] for alias in low]]
     result = prepared.groupingSets(sets, PARTITION_COLUMN, *low).agg(*aggregates).collect()
 
-    totals = {}
+    totals: dict[date, Row] = {}
     counts: dict[date, dict[str, dict[str, int]]] = {}
     for row in result:
         grouped = [i for i in range(len(low)) if row[f"_g{i}"] == 0]
@@ -195,7 +216,7 @@ def daily_statistics(df: DataFrame, profile: TableProfile) -> dict[date, DayStat
         if row[low[i]] is not None:  # nulls are the null rate's
             day = counts.setdefault(row[PARTITION_COLUMN], {})
             day.setdefault(profile.low_cardinality[i], {})[row[low[i]]] = row["_rows"]
-    days = {}
+    days: dict[date, DayStatistics] = {}
     for day, row in totals.items():
         rows = row["_rows"]
         numbers = {(WHOLE_TABLE, "rows"): float(rows)}
@@ -290,7 +311,7 @@ def judge_day(day: date, by_day: Mapping[date, DayStatistics], bounds: DriftBoun
     """``day`` against the days of ``by_day`` in the ``bounds.baseline_days`` before it. A day without rows has
     only its row count to compare, and a row count of 0 drifts like any other."""
     baseline = [by_day[d] for d in DayRange(day - timedelta(days=bounds.baseline_days), day).days() if d in by_day]
-    today = by_day.get(day, DayStatistics(rows=0, numbers={(WHOLE_TABLE, "rows"): 0.0}, counts={}))
+    today = by_day.get(day, DayStatistics.of_rows(0))
     if len(baseline) < bounds.min_baseline_days:
         return DayDrift(day, today.rows, len(baseline), 0, min_baseline_days=bounds.min_baseline_days)
     judged, drifted = 0, []
@@ -343,11 +364,11 @@ def _summary(table: str, results: Sequence[DayDrift], bounds: DriftBounds) -> st
             for result in drifted
         )
     unjudged = sum(1 for result in results if not result.has_verdict)
-    judged = len(results) - unjudged
-    text = f"{table}: {judged} day(s) within their baseline of the {bounds.baseline_days} days before"
-    if unjudged:
-        text += f"; {unjudged} day(s) without a verdict (fewer than {bounds.min_baseline_days} baseline days)"
-    return text
+    short = f"without a verdict (fewer than {bounds.min_baseline_days} baseline days)"
+    if unjudged == len(results):
+        return f"{table}: {unjudged} day(s) {short}"
+    text = f"{table}: {len(results) - unjudged} day(s) within their baseline of the {bounds.baseline_days} days before"
+    return text + (f"; {unjudged} day(s) {short}" if unjudged else "")
 
 
 def drift_metadata(results: Sequence[DayDrift], bounds: DriftBounds) -> dict[str, Any]:
@@ -409,14 +430,13 @@ def build_drift_check(layer: str, models: Mapping[str, type[DataFrameModel]]) ->
         for check_key in selected:
             key = check_key.asset_key
             days = checked_days(context, key)
-            table = f"{layer}.{key.path[1]}"
-            df = read_table(
-                spark.spark_session,
-                warehouse.table_uri(layer, key.path[1]),
-                days=DayRange(days.start - timedelta(days=bounds.baseline_days), days.end),
-            )
-            by_day = daily_statistics(df, table_profile(df.schema, keys[key], table))
-            results = judge(by_day, days, bounds)
+            table, uri = f"{layer}.{key.path[1]}", warehouse.table_uri(layer, key.path[1])
+            logged = rows_by_day(uri, warehouse.storage_options)
+            results = judge({day: DayStatistics.of_rows(rows) for day, rows in logged.items()}, days, bounds)
+            if any(result.has_verdict for result in results):
+                window = DayRange(days.start - timedelta(days=bounds.baseline_days), days.end)
+                df = read_table(spark.spark_session, uri, days=window)
+                results = judge(daily_statistics(df, table_profile(df.schema, keys[key], table)), days, bounds)
             yield AssetCheckResult(
                 asset_key=key,
                 check_name=DRIFT_CHECK,

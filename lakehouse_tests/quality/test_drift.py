@@ -8,6 +8,7 @@ from decimal import Decimal
 import pyspark.sql.types as T
 import pytest
 
+from lakehouse.delta import write_table
 from lakehouse.partitions import DayRange
 from lakehouse.quality.drift import (
     WHOLE_TABLE,
@@ -17,6 +18,7 @@ from lakehouse.quality.drift import (
     drift_metadata,
     judge,
     judge_day,
+    rows_by_day,
     table_profile,
 )
 from lakehouse.silver.schemas import SilverOrders
@@ -97,6 +99,14 @@ def test_one_aggregation_gives_each_days_rows_null_rates_means_deviations_and_va
     }
     assert first.counts["is_late"] == {"false": ORDERS_PER_DAY}
     assert sorted(baseline) == DayRange(FIRST, DAY).days()
+
+
+def test_the_delta_log_tells_each_days_rows_without_reading_the_data(spark, tmp_path):
+    rows = [row for n in range(3) for row in _orders(FIRST + timedelta(days=n), n=10 + n)]
+    uri = str(tmp_path / "orders")
+    write_table(spark.createDataFrame(rows, SCHEMA), uri, mode="append")
+
+    assert rows_by_day(uri, {}) == {FIRST + timedelta(days=n): 10 + n for n in range(3)}
 
 
 def test_an_ordinary_day_is_not_flagged(spark, baseline):
