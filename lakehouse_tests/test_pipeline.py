@@ -59,7 +59,9 @@ def test_a_three_day_range_is_one_run_with_one_commit_per_table(lakehouse, spark
 
     assert result.success
     for summary in summarize_warehouse(str(lakehouse.root)):
-        assert summary.partitions == [d.isoformat() for d in (DAY_1, DAY_2, DAY_3)], summary
+        # A table the days gave no row (the dimensions' rejects, on clean keys) has no partition to show.
+        expected = [d.isoformat() for d in (DAY_1, DAY_2, DAY_3)] if summary.rows else []
+        assert summary.partitions == expected, summary
         uri = lakehouse.table_uri(summary.layer, summary.table)
         assert write_commits(uri) == 1, f"{summary.layer}.{summary.table}: a backfill must be one Delta write"
     rolling = read_table(spark, lakehouse.table_uri("gold", "sales_rolling_7d")).orderBy("dt").collect()
