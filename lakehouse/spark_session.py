@@ -50,6 +50,9 @@ DEFAULT_CONF: Mapping[str, str] = {
     # VACUUM lists a table's files with this many tasks; Spark's default (10000) made VACUUM of a 20-file table take
     # ~50 s on 2 cores. A few tasks per core of a small cluster list a day-partitioned table's folders fast enough.
     "spark.sql.sources.parallelPartitionDiscovery.parallelism": "16",
+    # Delta skips the commit of a write that adds and removes nothing (an empty day rewritten empty). Every write
+    # here commits, so a run's write is in the table's history with its run id and zero rows, and is found there.
+    "spark.databricks.delta.skipRecordingEmptyCommits": "false",
     "spark.driver.memory": "4g",
     "spark.ui.showConsoleProgress": "false",
     # The UI shows plans and configuration; it is for the operator on this machine, not the network.

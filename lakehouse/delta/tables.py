@@ -161,8 +161,8 @@ def _commit_of(spark: SparkSession, table_uri: str, write_id: str) -> WriteResul
         if commit is not None:
             return _result(commit)
     raise DeltaTableError(
-        f"{describe_table(table_uri, None)}: write {write_id} finished, but none of the last "
-        f"{_HISTORY_SEARCH_DEPTHS[-1]} commits carries its id"
+        f"{describe_table(table_uri, _version_if_exists(spark, table_uri))}: write {write_id} finished, but none of "
+        f"the last {_HISTORY_SEARCH_DEPTHS[-1]} commits carries its id"
     )
 
 

@@ -100,6 +100,10 @@ def test_an_overwrite_without_rows_still_commits_creating_the_table_or_emptying_
     assert (emptied.version, emptied.files_removed) == (2, 1)
     assert table_rows(spark, table_uri) == frame_rows(orders(spark, [day(2)]))
 
+    # Rewriting the now empty day empty adds and removes nothing, which Delta would not record by default.
+    again = write_table(empty, table_uri, mode="overwrite", days=_days(1, 2))
+    assert (again.version, again.rows, again.files_added, again.files_removed) == (3, 0, 0, 0)
+
 
 def test_rows_outside_the_replaced_range_are_rejected_and_the_table_is_unchanged(
     spark: SparkSession, table_uri: str
