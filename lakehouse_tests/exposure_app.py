@@ -58,9 +58,9 @@ def clean_some_customers(spark: SparkSession, input_dir: Path, salt: str) -> lis
     # Imported once the session runs: they import pandera (see main).
     from lakehouse.bronze.schemas import BronzeCustomers
     from lakehouse.silver.transforms import clean_customers
-    from lakehouse_tests.silver.builders import bronze_customer, frame
+    from lakehouse_tests.silver.builders import C1, C2, bronze_customer, frame
 
-    rows = [bronze_customer("C1", email=EMAIL), bronze_customer("C2", email=None)]
+    rows = [bronze_customer(C1, email=EMAIL), bronze_customer(C2, email=None)]
     frame(spark, BronzeCustomers, rows).write.parquet(str(input_dir))
     customers = clean_customers(spark.read.parquet(str(input_dir)), salt).table
     kept = customers.where(F.col("country") != CONTROL_LITERAL).orderBy("customer_id")
