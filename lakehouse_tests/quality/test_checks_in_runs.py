@@ -120,4 +120,6 @@ def test_bad_silver_orders_a_thin_day_and_a_missing_file_fail_blocking_checks_an
     assert "fax" in model.metadata["failing_rows_sample"].value
     volume = found["silver.orders:enough_orders_per_day"]
     assert not volume.passed and volume.metadata["days_below_minimum"].value == 1
+    assert volume.description.startswith("silver.orders: 1 of 2 day(s) below 50 rows: 2024-03-05: ")
+    assert found["silver.customers:enough_customers_per_day"].passed  # every source has its own minimum
     assert found["silver.orders:customers_and_products_exist"].passed
