@@ -83,7 +83,7 @@ class DriftBounds:
     description states them. The defaults flag few ordinary generated days
     (docs/design.md, "Drift detection")."""
 
-    max_z: float = 4.0
+    max_z: float = 5.0
     """A number drifts when its z-score against the baseline days is beyond this (either side)."""
     max_share_change: float = 0.5
     """A value's share drifts when it moved by more than this share of its baseline share (0.5: by half) and its
