@@ -7,18 +7,25 @@ check's description states it.
 """
 
 import warnings
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
     AssetChecksDefinition,
     AssetKey,
     build_sensor_for_freshness_checks,
     build_time_partition_freshness_checks,
+    multi_asset_check,
 )
+from dagster._utils.schedules import get_latest_completed_cron_tick
 from pandera.pyspark import DataFrameModel
 
 from lakehouse.bronze.schemas import BRONZE_MODELS, Quarantine
 from lakehouse.gold.schemas import GOLD_MODELS
+from lakehouse.partitions import FIRST_DAY
 from lakehouse.quality.cross_table import (
     build_gold_totals_check,
     build_referential_integrity_check,
@@ -109,24 +116,48 @@ def _freshness_checks() -> list[AssetChecksDefinition]:
     for table in GOLD_MODELS:
         key = AssetKey(["gold", table])
         by_deadline.setdefault(QUALITY.for_table(key).freshness_deadline_cron, []).append(key)
-    checks = []
-    for deadline, keys in by_deadline.items():
-        for check in build_time_partition_freshness_checks(assets=keys, deadline_cron=deadline, timezone="UTC"):
-            # The factory describes every check as "Evaluates freshness for targeted asset."; the same op with
-            # specs that say what is judged. AssetChecksDefinition.create is the public constructor of a check.
-            specs = {
-                output: spec._replace(description=_freshness_description(spec.asset_key, deadline))
-                for output, spec in check.check_specs_by_output_name.items()
-            }
-            checks.append(
-                AssetChecksDefinition.create(
-                    keys_by_input_name=check.keys_by_input_name,
-                    node_def=check.node_def,
-                    check_specs_by_output_name=specs,
-                    can_subset=check.can_subset,
-                )
+    return [
+        _with_first_day_guard(check, deadline)
+        for deadline, keys in by_deadline.items()
+        for check in build_time_partition_freshness_checks(assets=keys, deadline_cron=deadline, timezone="UTC")
+    ]
+
+
+def _with_first_day_guard(factory_check: AssetChecksDefinition, deadline: str) -> AssetChecksDefinition:
+    """The factory's check, with specs that say what is judged, and passing while no day is due yet.
+
+    The factory describes every check as "Evaluates freshness for targeted asset.". And it fails with a bare
+    ``CheckError`` when no partition had ended by the deadline's last tick, which is every run of the day after
+    the first partition day (``DAYS=1 make run``): nothing can be late before the first day has had its deadline.
+    """
+    evaluate = factory_check.node_def.compute_fn.decorated_fn  # the factory's own evaluation, unchanged
+    specs = [
+        spec._replace(description=_freshness_description(spec.asset_key, deadline))
+        for spec in factory_check.check_specs
+    ]
+
+    @multi_asset_check(specs=specs, name=factory_check.node_def.name, can_subset=True)
+    def freshness(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+        due = last_day_due(deadline, datetime.now(UTC))
+        if due >= FIRST_DAY:
+            yield from evaluate(context)
+            return
+        for key in context.selected_asset_check_keys:
+            yield AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=True,
+                description=f"No day is due yet: the first partition day {FIRST_DAY} has not reached its deadline.",
+                metadata={"first_partition_day": FIRST_DAY.isoformat(), "last_day_due": due.isoformat()},
             )
-    return checks
+
+    return freshness
+
+
+def last_day_due(deadline: str, now: datetime) -> date:
+    """The day that must be in gold at ``now``: the last one that had ended by the deadline's latest tick (UTC)."""
+    tick = get_latest_completed_cron_tick(deadline, now, "UTC")
+    return tick.date() - timedelta(days=1)
 
 
 DEFAULT_DEADLINE = QualityThresholds.model_fields["freshness_deadline_cron"].default

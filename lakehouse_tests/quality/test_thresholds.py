@@ -10,8 +10,9 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from lakehouse.definitions import defs
+from lakehouse.gold.schemas import GOLD_MODELS
 from lakehouse.quality import freshness_checks
-from lakehouse.quality.checks import CHECKED_TABLES
+from lakehouse.quality.checks import CHECKED_TABLES, last_day_due
 from lakehouse.quality.cross_table import volume_result
 from lakehouse.quality.thresholds import QualityConfigError, QualityThresholds, load_quality_config
 
@@ -159,6 +160,32 @@ def test_the_freshness_checks_rebuilt_with_their_descriptions_still_run_and_expe
     assert {evaluation.asset_key.path[0] for evaluation in evaluations} == {"gold"} and len(evaluations) == len(keys)
     for evaluation in evaluations:  # an empty instance: never materialized
         assert not evaluation.passed and f"expect partition {expected.isoformat()}" in evaluation.description
+
+
+def test_the_freshness_checks_pass_while_no_day_is_due_and_the_last_due_day_follows_the_deadline():
+    # Partitions that start today: no day has reached its deadline, whatever the hour (a demo's first day).
+    script = (
+        "from dagster import DagsterInstance\n"
+        "from lakehouse.definitions import defs\n"
+        "from lakehouse.quality import freshness_checks\n"
+        "keys = {key for check in freshness_checks for key in check.check_keys}\n"
+        "job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=set(), "
+        "asset_check_selection=keys)\n"
+        "result = job.execute_in_process(instance=DagsterInstance.ephemeral())\n"
+        "for evaluation in result.get_asset_check_evaluations():\n"
+        "    print(evaluation.passed, evaluation.description)\n"
+    )
+    env = {**os.environ, "LAKEHOUSE_FIRST_DAY": datetime.now(UTC).date().isoformat()}
+    printed = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+    assert len(printed) == len(GOLD_MODELS)
+    assert all(line.startswith("True No day is due yet: the first partition day ") for line in printed), printed
+
+    # "59 23 * * *": day D is due from 23:59 UTC of D + 1.
+    assert last_day_due("59 23 * * *", datetime(2024, 3, 2, 23, 58, tzinfo=UTC)) == date(2024, 2, 29)
+    assert last_day_due("59 23 * * *", datetime(2024, 3, 2, 23, 59, tzinfo=UTC)) == date(2024, 3, 1)
 
 
 def test_the_environment_reaches_the_descriptions_when_the_definitions_load(tmp_path):
